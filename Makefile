@@ -1,0 +1,58 @@
+# Jisr citizen assistant — every command a developer or CI needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || echo $$HOME/.pyenv/versions/3.10.13/bin/python)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip check
+	@touch $(STAMP)
+
+install: $(STAMP) i18n-compile ## create .venv with the pinned packages (idempotent)
+
+i18n-compile: $(STAMP) ## compile locales/*/LC_MESSAGES/messages.po to .mo
+	@$(PY) -m bot.i18n.compile
+
+i18n-check: $(STAMP) ## fail when a message key lacks a translation in any locale
+	$(PY) -m bot.i18n.check
+
+train: install ## train the model if data, domain or config changed
+	$(PY) -m bot.training
+
+run: train ## install, train if needed, start the assistant (REST on 127.0.0.1:5005)
+	$(PY) -m bot.launcher
+
+shell: ## talk to the running assistant in the terminal
+	$(PY) -m bot.chat --port $${RASA_PORT:-5005}
+
+validate: install ## Rasa data validation plus the project's content checks
+	$(PY) -m rasa data validate --fail-on-warnings --config config.yml --domain domain.yml \
+	  --data data/nlu data/rules data/stories
+	$(PY) -m bot.i18n.check
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/ruff format --check bot actions tests scripts
+
+test: train ## run the whole test suite
+	$(PY) -m pytest
+
+eval: install ## 5-fold NLU cross-validation per variety (reports/)
+	$(PY) -m scripts.evaluate_nlu --folds 5
+
+bench: train ## training time, parse latency, REST round trip (prints numbers)
+	$(PY) -m scripts.bench
+
+.PHONY: help install i18n-compile i18n-check train run shell validate lint test eval bench

@@ -1,0 +1,1 @@
+"""Custom actions of the Jisr assistant, split by domain."""

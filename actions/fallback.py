@@ -1,0 +1,81 @@
+"""Two-stage fallback: first "did you mean …?" with the likeliest topics, then a human.
+
+Rasa's built-in two-stage fallback only affirms one intent; citizens with low literacy do
+better with up to three topic buttons, and after a second miss in a row we offer a caseworker
+instead of asking them to rephrase again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.locale import button, tracker_locale
+from bot.i18n.render import render_text
+
+FALLBACK_INTENT = "nlu_fallback"
+MAX_SUGGESTIONS = 3
+#: Intents worth suggesting as topics (chit-chat and yes/no are not).
+SUGGESTIBLE = (
+    "ask_services",
+    "find_center",
+    "violence_support",
+    "emergency",
+    "child_protection",
+    "disability_card",
+    "disability_schooling",
+    "disability_employment",
+    "elderly_care",
+    "homeless_support",
+    "social_aid",
+    "women_empowerment",
+    "talk_to_human",
+    "delete_my_data",
+    "ask_capabilities",
+)
+
+
+def suggested_intents(ranking: List[Dict[str, Any]], limit: int = MAX_SUGGESTIONS) -> List[str]:
+    """The top topic intents of an NLU ranking, best first."""
+    names = [item.get("name") for item in ranking or []]
+    return [name for name in names if name in SUGGESTIBLE][:limit]
+
+
+def previous_user_intent(tracker: Tracker) -> str | None:
+    """Intent of the user message before the latest one (``None`` at the start)."""
+    user_events = [e for e in tracker.events if e.get("event") == "user"]
+    if len(user_events) < 2:
+        return None
+    return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+#: Message keys this module renders itself (checked by ``make validate``).
+MESSAGE_KEYS = ("utter_no_text", "utter_fallback_suggest", "btn_none_of_these")
+
+
+class ActionFallback(Action):
+    """Suggests topics on a first misunderstanding, offers a human on the second in a row."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        locale = tracker_locale(tracker)
+        latest = tracker.latest_message or {}
+        text = (latest.get("text") or "").strip()
+        if not any(ch.isalnum() for ch in text):
+            dispatcher.utter_message(text=render_text("utter_no_text", locale))
+            return [UserUtteranceReverted()]
+        if previous_user_intent(tracker) == FALLBACK_INTENT:
+            dispatcher.utter_message(response="utter_fallback_human")
+            return []
+        suggestions = suggested_intents(latest.get("intent_ranking") or [])
+        buttons = [button(f"intent_{name}", f"/{name}", locale) for name in suggestions]
+        buttons.append(button("btn_none_of_these", "/deny", locale))
+        dispatcher.utter_message(text=render_text("utter_fallback_suggest", locale), buttons=buttons)
+        return []

@@ -1,0 +1,1 @@
+"""Sentence embedding backends shared by NLU features and semantic service search."""

@@ -1,0 +1,1 @@
+"""Translations (Babel catalogues), reply-locale choice and right-to-left safety."""

@@ -1,0 +1,107 @@
+"""Starts the action server and the Rasa server together; Ctrl-C stops both cleanly.
+
+Used by `make run` and by the test suite, so the processes tests talk to are started exactly
+as a user starts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bot.training import MODEL_FILE, ROOT
+
+DEFAULT_RASA_PORT = 5005
+DEFAULT_ACTIONS_PORT = 5055
+
+
+def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
+    """Environment shared by both processes (embedded defaults unless already set)."""
+    env = dict(os.environ)
+    env.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{actions_port}/webhook")
+    env.setdefault("TRACKER_DB", str(tracker_db))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("SANIC_REGISTER", "False")
+    return env
+
+
+def action_server_command(port: int) -> list[str]:
+    """The rasa-sdk action server serving the ``actions`` package."""
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_server_command(port: int, model: Path = MODEL_FILE, extra: list[str] | None = None) -> list[str]:
+    """The Rasa server with the REST channel and the HTTP API bound to loopback."""
+    return [
+        sys.executable, "-m", "rasa", "run",
+        "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+        "--enable-api", "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        *(extra or []),
+    ]  # fmt: skip
+
+
+def wait_until_ready(url: str, timeout: float = 180.0, process: subprocess.Popen | None = None) -> None:
+    """Polls ``url`` until it answers 200, or raises with the reason."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {timeout:.0f}s")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """SIGINT, then SIGTERM, then SIGKILL, so servers flush and exit."""
+    for sig, grace in ((signal.SIGINT, 10), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        alive = [p for p in processes if p.poll() is None]
+        for process in alive:
+            process.send_signal(sig)
+        deadline = time.monotonic() + grace
+        while any(p.poll() is None for p in alive) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def main() -> None:
+    """CLI: ``python -m bot.launcher [--port 5005] [--actions-port 5055]``."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT)))
+    parser.add_argument(
+        "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT))
+    )
+    parser.add_argument("--tracker-db", type=Path, default=ROOT / "var" / "tracker.db")
+    args = parser.parse_args()
+    args.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    env = service_env(args.actions_port, args.tracker_db)
+    processes = [subprocess.Popen(action_server_command(args.actions_port), cwd=ROOT, env=env)]
+    try:
+        wait_until_ready(f"http://127.0.0.1:{args.actions_port}/health", process=processes[0])
+        processes.append(subprocess.Popen(rasa_server_command(args.port), cwd=ROOT, env=env))
+        wait_until_ready(f"http://127.0.0.1:{args.port}/status", process=processes[1])
+        print(
+            f"\nJisr assistant ready.\n  REST channel: POST http://127.0.0.1:{args.port}/webhooks/rest/webhook\n"
+            f"  Talk to it in the terminal: make shell\n  Stop: Ctrl-C\n",
+            flush=True,
+        )
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(processes)
+
+
+if __name__ == "__main__":
+    main()

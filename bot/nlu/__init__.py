@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components for Darija (both scripts), Arabic and French."""

@@ -1,0 +1,121 @@
+"""Keyword safety net: recognises danger phrases without the statistical classifier.
+
+Phrases and harmless exceptions live in ``data/safety/danger_terms.yml`` (content-team owned).
+Matching works on normalised text, word-aligned, and tolerates one small typo in longer words,
+so "ghadi y9telni", "ghadi yqtlni" and "غادي يقتلني" all match, while exceptions such as
+"je meurs de faim" are removed from the text before matching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import yaml
+from rapidfuzz.distance import Levenshtein
+
+from bot.nlu.text_normalization import normalize_text
+
+DEFAULT_TERMS_FILE = Path("data/safety/danger_terms.yml")
+_MIN_FUZZY_WORD = 5
+
+
+class DangerTermsError(ValueError):
+    """The terms file is malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class DangerTerms:
+    """Normalised danger phrases and exceptions, each a tuple of words."""
+
+    phrases: tuple[tuple[str, ...], ...]
+    exceptions: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping, source: str = "<memory>") -> DangerTerms:
+        """Builds from the YAML structure ``{phrases: {variety: [..]}, exceptions: {...}}``."""
+        if not isinstance(data, Mapping):
+            raise DangerTermsError(f"{source}: expected a mapping with 'phrases' and 'exceptions'")
+        return cls(
+            phrases=_phrase_tuples(data.get("phrases"), source, "phrases"),
+            exceptions=_phrase_tuples(data.get("exceptions") or {}, source, "exceptions"),
+        )
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_TERMS_FILE) -> DangerTerms:
+        """Reads and validates the terms file."""
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise DangerTermsError(f"{path}: cannot read danger terms: {error}") from error
+        return cls.from_mapping(data, str(path))
+
+    def as_dict(self) -> dict:
+        """Serialisable form, persisted inside the trained model."""
+        return {
+            "phrases": [list(p) for p in self.phrases],
+            "exceptions": [list(p) for p in self.exceptions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> DangerTerms:
+        """Inverse of :meth:`as_dict`."""
+        return cls(tuple(tuple(p) for p in data["phrases"]), tuple(tuple(p) for p in data["exceptions"]))
+
+    def find(self, text: str) -> str | None:
+        """Returns the danger phrase found in ``text`` (after removing exceptions), else ``None``."""
+        words = normalize_text(text).split()
+        words = _remove_exceptions(words, self.exceptions)
+        for phrase in self.phrases:
+            if _contains(words, phrase):
+                return " ".join(phrase)
+        return None
+
+
+def _phrase_tuples(section, source: str, name: str) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(section, Mapping) or not section:
+        raise DangerTermsError(f"{source}: '{name}' must map each variety to a list of phrases")
+    phrases: list[tuple[str, ...]] = []
+    for variety, items in section.items():
+        if not isinstance(items, list):
+            raise DangerTermsError(f"{source}: '{name}.{variety}' must be a list")
+        for item in items:
+            if not isinstance(item, str) or not item.strip():
+                raise DangerTermsError(f"{source}: '{name}.{variety}' has an empty or non-text entry")
+            words = tuple(_clean_words(item))
+            if words and words not in phrases:
+                phrases.append(words)
+    return tuple(phrases)
+
+
+def _clean_words(text: str) -> list[str]:
+    return [w.strip("!?.,;:«»\"'()") for w in normalize_text(text).split() if w.strip("!?.,;:«»\"'()")]
+
+
+def _word_matches(word: str, expected: str) -> bool:
+    word = word.strip("!?.,;:«»\"'()")
+    if word == expected:
+        return True
+    if len(expected) >= _MIN_FUZZY_WORD and abs(len(word) - len(expected)) <= 1:
+        return Levenshtein.distance(word, expected, score_cutoff=1) <= 1
+    return False
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    for start in range(len(words) - size + 1):
+        if all(_word_matches(words[start + i], phrase[i]) for i in range(size)):
+            return True
+    return False
+
+
+def _remove_exceptions(words: list[str], exceptions: Iterable[tuple[str, ...]]) -> list[str]:
+    for exception in exceptions:
+        size = len(exception)
+        start = 0
+        while start <= len(words) - size:
+            if all(words[start + i].strip("!?.,;:«»\"'()") == exception[i] for i in range(size)):
+                words = [*words[:start], "·", *words[start + size :]]
+            start += 1
+    return words

@@ -1,0 +1,1 @@
+"""Tracker stores used by the Rasa server."""

@@ -1,0 +1,77 @@
+"""SQL tracker store that erases a conversation when the citizen asks for it.
+
+The erase confirmation (response ``utter_delete_done``) is the trigger: when a turn ends with it,
+the store deletes every stored event of the conversation instead of saving the turn, and keeps
+one anonymous audit row (time, channel, "erased by user"). Doing this in the store, in the Rasa
+process, means the erase cannot be undone by the turn's own save and works without the action
+server. Same class for SQLite (embedded default) and PostgreSQL (production).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+ERASE_CONFIRMATION = "utter_delete_done"
+_metadata = sa.MetaData()
+erasure_audit = sa.Table(
+    "erasure_audit",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("erased_at", sa.Float, nullable=False),
+    sa.Column("channel", sa.String(64)),
+    sa.Column("note", sa.String(64), nullable=False),
+)
+
+
+def erase_requested(tracker: DialogueStateTracker) -> bool:
+    """True when the bot confirmed an erase after the citizen's latest message."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and (event.metadata or {}).get("utter_action") == ERASE_CONFIRMATION:
+            return True
+    return False
+
+
+def _channel_of(tracker: DialogueStateTracker) -> str | None:
+    latest = tracker.get_last_event_for(UserUttered)
+    return getattr(latest, "input_channel", None) if latest else None
+
+
+class ErasingSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` plus erase-on-request with an anonymous audit trail."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _metadata.create_all(self.engine, checkfirst=True)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Saves the turn, or erases the whole conversation if the turn confirmed an erase."""
+        if erase_requested(tracker):
+            self.erase(tracker.sender_id, _channel_of(tracker))
+            return
+        await super().save(tracker)
+
+    def erase(self, sender_id: str, channel: str | None = None) -> int:
+        """Deletes every stored event of ``sender_id``; returns how many rows went."""
+        with self.session_scope() as session:
+            deleted = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.execute(
+                erasure_audit.insert().values(erased_at=time.time(), channel=channel, note="erased by user")
+            )
+            session.commit()
+        logger.info("Conversation erased at the citizen's request (%d events, channel %s)", deleted, channel)
+        return deleted

@@ -1,0 +1,88 @@
+"""Shared fixtures: the trained model and real servers on loopback.
+
+`make test` trains the model first (only when inputs changed); in CI a missing model is an error,
+never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
+from bot.training import MODEL_FILE, ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    if not MODEL_FILE.exists():
+        pytest.fail(f"No trained model at {MODEL_FILE}: run `make train` (make test does it).")
+    return MODEL_FILE
+
+
+class RunningAssistant:
+    """A Rasa server + action server pair started exactly as `make run` starts them."""
+
+    def __init__(self, rasa_port: int, tracker_db: Path) -> None:
+        self.url = f"http://127.0.0.1:{rasa_port}"
+        self.tracker_db = tracker_db
+
+    def post_raw(self, body: bytes, content_type: str = "application/json") -> tuple[int, bytes]:
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": content_type}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        status, body = self.post_raw(json.dumps({"sender": sender, "message": text}).encode())
+        assert status == 200, body
+        return json.loads(body)
+
+    def tracker(self, sender: str) -> dict:
+        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker", timeout=30) as response:
+            return json.loads(response.read())
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    rasa_port, actions_port = free_port(), free_port()
+    tracker_db = tmp_path_factory.mktemp("tracker") / "tracker.db"
+    env = service_env(actions_port, tracker_db)
+    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{actions_port}/webhook"
+    env["TRACKER_DB"] = str(tracker_db)
+    logs = tmp_path_factory.mktemp("logs")
+    processes = []
+    try:
+        processes.append(
+            subprocess.Popen(
+                action_server_command(actions_port), cwd=ROOT, env=env,
+                stdout=(logs / "actions.log").open("wb"), stderr=subprocess.STDOUT,
+            )
+        )  # fmt: skip
+        wait_until_ready(f"http://127.0.0.1:{actions_port}/health", process=processes[0])
+        processes.append(
+            subprocess.Popen(
+                rasa_server_command(rasa_port, model_path), cwd=ROOT, env=env,
+                stdout=(logs / "rasa.log").open("wb"), stderr=subprocess.STDOUT,
+            )
+        )  # fmt: skip
+        wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
+        yield RunningAssistant(rasa_port, tracker_db)
+    finally:
+        stop(processes)

@@ -1,0 +1,66 @@
+"""The keyword safety net catches danger in every variety and ignores harmless idioms."""
+
+import pytest
+
+from bot.nlu.danger_terms import DangerTerms, DangerTermsError
+
+
+@pytest.fixture(scope="module")
+def terms() -> DangerTerms:
+    return DangerTerms.load()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "عتقوني",
+        "راجلي عندو موس وغادي يقتلني",
+        "ghadi y9telni daba",
+        "ghadi yqtelni",  # spelling variant
+        "bghit n9tel rassi",
+        "النجدة",
+        "يريد قتلي",
+        "au secours",
+        "il va me tuer",
+        "Il a un couteau !!!",
+        "je vais me suicider",
+        "help me he is going to kill me",
+        "il va me tuerrr",  # elongation typo
+    ],
+)
+def test_danger_is_found(terms, message):
+    assert terms.find(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm dying of laughter",
+        "kill the lights please",
+        "je meurs de faim",
+        "je meurs de rire",
+        "قتلني بالضحك",
+        "9telni dahk",
+        "bghit la carte dyal l i3a9a",
+        "fin kayn centre f Tanja",
+        "زوجي كيضربني شنو ندير",  # violence, not a danger phrase: goes to the classifier
+        "à l'aide sociale",
+    ],
+)
+def test_harmless_messages_do_not_trigger(terms, message):
+    assert terms.find(message) is None
+
+
+def test_exception_does_not_hide_a_real_danger_in_the_same_message(terms):
+    assert terms.find("je meurs de rire mais il va me tuer") is not None
+
+
+def test_malformed_terms_are_reported_with_the_source():
+    with pytest.raises(DangerTermsError, match=r"terms\.yml"):
+        DangerTerms.from_mapping({"phrases": {"fr": "au secours"}}, "terms.yml")
+    with pytest.raises(DangerTermsError, match="phrases"):
+        DangerTerms.from_mapping({"exceptions": {}}, "terms.yml")
+
+
+def test_round_trip_through_the_model_format(terms):
+    assert DangerTerms.from_dict(terms.as_dict()) == terms

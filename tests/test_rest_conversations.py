@@ -1,0 +1,143 @@
+"""Real REST channel of a running assistant: languages, safety, erase and hostile input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+
+import pytest
+
+from bot.i18n.bidi import strip_bidi_marks
+from bot.i18n.catalogs import translate
+
+pytestmark = pytest.mark.server
+
+
+def _sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def _texts(replies: list[dict]) -> list[str]:
+    return [strip_bidi_marks(r["text"]) for r in replies if r.get("text")]
+
+
+def _expected(key: str, locale: str) -> str:
+    return translate(key, locale)
+
+
+@pytest.mark.parametrize(
+    ("message", "locale"),
+    [
+        ("السلام عليكم، كيداير؟", "ary"),
+        ("salam labas 3lik", "ary_Latn"),
+        ("Bonjour madame", "fr"),
+        ("مرحبا، أهلا بكم", "ar"),
+    ],
+)
+def test_greeting_is_answered_in_the_citizen_language_and_script(assistant, message, locale):
+    replies = assistant.say(_sender(), message)
+    assert _texts(replies)[0] == _expected("utter_greet", locale)
+    assert [b["payload"] for b in replies[0]["buttons"]] == [
+        '/choose_language{"language": "ary"}',
+        '/choose_language{"language": "ar"}',
+        '/choose_language{"language": "fr"}',
+    ]
+
+
+def test_arabic_replies_are_marked_right_to_left(assistant):
+    replies = assistant.say(_sender(), "بغيت نعرف على بطاقة الإعاقة")
+    assert replies[0]["text"].startswith("\u200f")
+    assert "\u2066idmaj.social.gov.ma\u2069" in replies[0]["text"]
+
+
+def test_explicit_language_choice_wins_until_changed(assistant):
+    sender = _sender()
+    assistant.say(sender, '/choose_language{"language": "fr"}')
+    replies = assistant.say(sender, "بغيت نعرف على الدعم الاجتماعي المباشر")
+    assert _texts(replies)[0] == _expected("utter_social_aid", "fr")
+    assistant.say(sender, '/choose_language{"language": "ary"}')
+    replies = assistant.say(sender, "bghit n3ref 3la d3am")
+    assert _texts(replies)[0] in (
+        _expected("utter_social_aid", "ary_Latn"),
+        _expected("utter_social_aid", "ary"),
+    )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "il a un couteau il va me tuer",
+        "عتقوني راه غادي يقتلني",
+        "ghadi y9telni daba 3te9ni",
+        "أنقذوني يريد قتلي",
+    ],
+)
+def test_danger_gets_the_emergency_lines_in_the_first_reply(assistant, message):
+    first = _texts(assistant.say(_sender(), message))[0]
+    for line in ("19", "177", "15", "8350"):
+        assert line in first
+
+
+def test_violence_support_gives_8350_and_offers_a_caseworker(assistant):
+    replies = assistant.say(_sender(), "mon mari me frappe depuis des mois, je ne sais plus quoi faire")
+    assert "8350" in _texts(replies)[0]
+    assert "/talk_to_human" in [b["payload"] for b in replies[0]["buttons"]]
+
+
+def test_erase_removes_the_conversation_from_the_tracker_store(assistant):
+    sender = _sender()
+    assistant.say(sender, "راجلي كيضربني")
+    confirm = assistant.say(sender, "امسح")
+    assert _texts(confirm)[0] == _expected("utter_delete_confirm", "ary")
+    done = assistant.say(sender, "/affirm")
+    assert _texts(done)[0] == _expected("utter_delete_done", "ary")
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
+    assert not any("كيضربني" in row[0] for row in rows)
+    assert rows == []
+
+
+def test_erase_can_be_cancelled(assistant):
+    sender = _sender()
+    assistant.say(sender, "effacer la conversation")
+    cancelled = assistant.say(sender, "/deny")
+    assert _texts(cancelled)[0] == _expected("utter_delete_cancelled", "fr")
+    with sqlite3.connect(assistant.tracker_db) as db:
+        assert db.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0] > 0
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "   ", "\n\t", "🙏😢🙏", "\x00\x01\x02", "+212 6 12 34 56 78", "0612345678", "?!...", "ا" * 20000,
+     "bonjour " * 2500, "واش bghit نعرف la carte 7it ana handicapé"],
+    ids=["empty", "spaces", "whitespace", "emoji", "control", "phone-intl", "phone", "punctuation", "20k-arabic",
+         "20k-french", "mixed-scripts"],
+)  # fmt: skip
+def test_hostile_input_gets_a_polite_reply(assistant, message):
+    replies = assistant.say(_sender(), message)
+    texts = _texts(replies)
+    assert texts, "every message gets an answer"
+    assert all(not t.startswith(("utter_", "btn_")) for t in texts)
+
+
+def test_emoji_only_gets_the_read_text_reply_in_the_current_language(assistant):
+    sender = _sender()
+    assistant.say(sender, "Bonjour")
+    assert _texts(assistant.say(sender, "🙏🙏🙏"))[0] == _expected("utter_no_text", "fr")
+
+
+def test_malformed_body_is_rejected_without_crashing(assistant):
+    status, _ = assistant.post_raw(b"{not json")
+    assert 400 <= status < 500
+    assert assistant.say(_sender(), "Bonjour")  # the server is still serving
+
+
+def test_second_misunderstanding_in_a_row_offers_a_human(assistant):
+    sender = _sender()
+    first = assistant.say(sender, "qsdfgh jklmpoiu")
+    second = assistant.say(sender, "wxcvbn azerty uiop")
+    texts = _texts(first) + _texts(second)
+    assert any(t == _expected("utter_fallback_human", "ary_Latn") or t == _expected("utter_fallback_human", "fr")
+               for t in texts)  # fmt: skip
+    assert json.dumps(second)
