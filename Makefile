@@ -46,7 +46,7 @@ lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests scripts
 	$(VENV)/bin/ruff format --check bot actions tests scripts
 
-test: train ## run the whole test suite
+test: train lint ## lint, then the whole test suite
 	$(PY) -m pytest
 
 eval: install ## 5-fold NLU cross-validation per variety (reports/)

@@ -14,6 +14,7 @@ from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.locale import button, tracker_locale
+from bot.channels.incoming import NO_TEXT_FLAG
 from bot.i18n.render import render_text
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -46,7 +47,11 @@ def suggested_intents(ranking: List[Dict[str, Any]], limit: int = MAX_SUGGESTION
 
 def previous_user_intent(tracker: Tracker) -> str | None:
     """Intent of the user message before the latest one (``None`` at the start)."""
-    user_events = [e for e in tracker.events if e.get("event") == "user"]
+    user_events = [
+        e
+        for e in tracker.events
+        if e.get("event") == "user" and not (e.get("metadata") or {}).get(NO_TEXT_FLAG)
+    ]
     if len(user_events) < 2:
         return None
     return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
@@ -54,6 +59,14 @@ def previous_user_intent(tracker: Tracker) -> str | None:
 
 #: Message keys this module renders itself (checked by ``make validate``).
 MESSAGE_KEYS = ("utter_no_text", "utter_fallback_suggest", "btn_none_of_these")
+
+
+def _without_text(tracker: Tracker) -> bool:
+    """The channel marked the latest message as having nothing readable (emoji, spaces…)."""
+    user_events = [e for e in tracker.events if e.get("event") == "user"]
+    metadata = (user_events[-1].get("metadata") or {}) if user_events else {}
+    text = ((tracker.latest_message or {}).get("text") or "").strip()
+    return bool(metadata.get(NO_TEXT_FLAG)) or not any(ch.isalnum() for ch in text)
 
 
 class ActionFallback(Action):
@@ -67,8 +80,7 @@ class ActionFallback(Action):
     ) -> List[Dict[str, Any]]:
         locale = tracker_locale(tracker)
         latest = tracker.latest_message or {}
-        text = (latest.get("text") or "").strip()
-        if not any(ch.isalnum() for ch in text):
+        if _without_text(tracker):
             dispatcher.utter_message(text=render_text("utter_no_text", locale))
             return [UserUtteranceReverted()]
         if previous_user_intent(tracker) == FALLBACK_INTENT:

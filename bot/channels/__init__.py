@@ -1,0 +1,1 @@
+"""Input/output channels (REST here; Telegram and WhatsApp alongside)."""

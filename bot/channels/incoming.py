@@ -1,0 +1,24 @@
+"""What every channel does to a citizen's text before Rasa sees it.
+
+Rasa silently drops empty messages and its parser fails on text that cleaning empties, so a
+citizen who sends only emoji, spaces or control characters would get no answer at all. Such
+messages become the ``nlu_fallback`` intent marked ``no_text``, answered by the fallback action
+with "I can only read text…" in the conversation's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message, has_letters_or_digits
+
+NO_TEXT_PAYLOAD = "/nlu_fallback"
+NO_TEXT_FLAG = "no_text"
+
+
+def prepare_text(text: Any | None, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, dict[str, Any]]:
+    """Cleaned text for Rasa and the metadata to attach to the message."""
+    cleaned = clean_message(text if isinstance(text, str) else "", limit)
+    if not has_letters_or_digits(cleaned):
+        return NO_TEXT_PAYLOAD, {NO_TEXT_FLAG: True}
+    return cleaned, {}

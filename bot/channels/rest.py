@@ -1,0 +1,52 @@
+"""REST channel with the project's input hygiene (``POST /webhooks/rest/webhook``).
+
+Same request and response format as Rasa's REST channel, plus: a missing or non-text ``sender``
+is a 400 (Rasa would otherwise put every such message into one shared "default" conversation),
+text is cleaned and cut, and messages with nothing readable get a polite reply.
+The REST channel answers in the HTTP response: it cannot push caseworker messages later.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from rasa.core.channels.rest import RestInput
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+
+from bot.channels.incoming import prepare_text
+
+MAX_SENDER_CHARS = 128
+
+
+class JisrRestInput(RestInput):
+    """Rasa's REST input with validated sender and cleaned text."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @staticmethod
+    def _body(request: Request) -> Dict[str, Any]:
+        body = request.json
+        if not isinstance(body, dict):
+            raise InvalidUsage("Body must be a JSON object with 'sender' and 'message'.")
+        return body
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        sender = self._body(req).get("sender")
+        if isinstance(sender, (int, float)) and not isinstance(sender, bool):
+            sender = str(sender)
+        if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+            raise InvalidUsage(
+                f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
+            )
+        return sender
+
+    def _extract_message(self, req: Request) -> str | None:
+        return prepare_text(self._body(req).get("message"))[0]
+
+    def get_metadata(self, request: Request) -> Dict[str, Any] | None:
+        body = self._body(request)
+        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        return {**metadata, **prepare_text(body.get("message"))[1]}

@@ -1,0 +1,180 @@
+"""`make eval`: k-fold cross-validation of the NLU pipeline, reported per language variety.
+
+Folds are stratified by intent and variety, so every variety is tested on every fold. Prints
+macro-F1 per variety, recall of the safety group (emergency + violence_support, either label
+counts as caught), language-detection accuracy, and writes reports/nlu_eval_<name>.json and a
+confusion-matrix PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+from rasa.shared.nlu.constants import METADATA, METADATA_INTENT
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.metrics import confusion_matrix, f1_score
+from sklearn.model_selection import StratifiedKFold
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "reports"
+SAFETY_GROUP = {"emergency", "violence_support"}
+VARIETIES = ("ary_arab", "ary_latn", "ar", "fr", "mixed")
+EXPECTED_LANGUAGE = {"ary_arab": "ary", "ary_latn": "ary", "mixed": "ary", "ar": "ar", "fr": "fr"}
+
+
+def variety_of(example) -> str:
+    return ((example.get(METADATA) or {}).get(METADATA_INTENT) or {}).get("variety", "unknown")
+
+
+async def _parse_all(model: str, texts: list[str]) -> list[dict]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+    return [await agent.parse_message(text) for text in texts]
+
+
+def train_fold(config: Path, train: TrainingData, workdir: Path) -> str:
+    from rasa.model_training import train_nlu
+
+    data_file = workdir / "train.yml"
+    data_file.write_text(train.nlu_as_yaml(), encoding="utf-8")
+    return train_nlu(str(config), str(data_file), str(workdir / "models"))
+
+
+def evaluate(config: Path, folds: int, name: str, limit_folds: int | None = None) -> dict:
+    data = load_data(str(ROOT / "data/nlu"))
+    examples = [e for e in data.intent_examples if e.get("text")]
+    strata = [f"{e.get('intent')}|{variety_of(e)}" for e in examples]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
+    truth, predicted, varieties, languages, texts = [], [], [], [], []
+    train_seconds = []
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, strata)):
+        if limit_folds is not None and fold >= limit_folds:
+            break
+        train = TrainingData([examples[i] for i in train_idx], entity_synonyms=data.entity_synonyms)
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            model = train_fold(config, train, Path(tmp))
+            train_seconds.append(time.perf_counter() - started)
+            test = [examples[i] for i in test_idx]
+            parses = asyncio.run(_parse_all(model, [e.get("text") for e in test]))
+        for example, parse in zip(test, parses, strict=True):
+            truth.append(example.get("intent"))
+            predicted.append((parse.get("intent") or {}).get("name") or "None")
+            varieties.append(variety_of(example))
+            texts.append(example.get("text"))
+            detected = [e["value"] for e in parse.get("entities", []) if e["entity"] == "detected_language"]
+            languages.append(detected[0] if detected else None)
+        print(f"fold {fold + 1}/{folds}: trained in {train_seconds[-1]:.0f}s", flush=True)
+    return summarise(name, truth, predicted, varieties, languages, texts, train_seconds)
+
+
+def summarise(name, truth, predicted, varieties, languages, texts, train_seconds) -> dict:
+    report: dict = {
+        "name": name,
+        "examples": len(truth),
+        "train_seconds_per_fold": train_seconds,
+        "varieties": {},
+    }
+    by_variety = defaultdict(list)
+    for i, variety in enumerate(varieties):
+        by_variety[variety].append(i)
+    for variety in [*VARIETIES, "all"]:
+        idx = list(range(len(truth))) if variety == "all" else by_variety.get(variety, [])
+        if not idx:
+            continue
+        t = [truth[i] for i in idx]
+        p = [predicted[i] for i in idx]
+        safety = [i for i in idx if truth[i] in SAFETY_GROUP]
+        caught = sum(predicted[i] in SAFETY_GROUP for i in safety)
+        lang_idx = [i for i in idx if varieties[i] in EXPECTED_LANGUAGE]
+        lang_ok = sum(languages[i] == EXPECTED_LANGUAGE[varieties[i]] for i in lang_idx)
+        report["varieties"][variety] = {
+            "n": len(idx),
+            "macro_f1": round(
+                float(f1_score(t, p, average="macro", labels=sorted(set(t)), zero_division=0)), 4
+            ),
+            "accuracy": round(float(np.mean([a == b for a, b in zip(t, p, strict=True)])), 4),
+            "safety_recall": round(caught / len(safety), 4) if safety else None,
+            "safety_n": len(safety),
+            "language_accuracy": round(lang_ok / len(lang_idx), 4) if lang_idx else None,
+        }
+    report["errors"] = [
+        {"text": texts[i], "variety": varieties[i], "intent": truth[i], "predicted": predicted[i]}
+        for i in range(len(truth))
+        if truth[i] != predicted[i]
+    ]
+    labels = sorted(set(truth) | set(predicted))
+    report["labels"] = labels
+    report["confusion"] = confusion_matrix(truth, predicted, labels=labels).tolist()
+    return report
+
+
+def plot_confusion(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, matrix = report["labels"], np.array(report["confusion"])
+    fig, ax = plt.subplots(figsize=(12, 10))
+    ax.imshow(np.log1p(matrix), cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    for (row, col), value in np.ndenumerate(matrix):
+        if value:
+            ax.text(col, row, str(value), ha="center", va="center", fontsize=6,
+                    color="white" if value > matrix.max() / 2 else "black")  # fmt: skip
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"NLU cross-validation ({report['name']}, {report['examples']} examples)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def print_report(report: dict) -> None:
+    print(f"\n{report['name']}: {report['examples']} examples")
+    print(f"{'variety':<10} {'n':>5} {'macro-F1':>9} {'accuracy':>9} {'safety recall':>14} {'language':>9}")
+    for variety, row in report["varieties"].items():
+        safety = (
+            f"{row['safety_recall']:.3f} ({row['safety_n']})" if row["safety_recall"] is not None else "-"
+        )
+        language = f"{row['language_accuracy']:.3f}" if row["language_accuracy"] is not None else "-"
+        print(
+            f"{variety:<10} {row['n']:>5} {row['macro_f1']:>9.3f} {row['accuracy']:>9.3f} {safety:>14} {language:>9}"
+        )
+    seconds = report["train_seconds_per_fold"]
+    print(f"training per fold: {np.mean(seconds):.0f}s on average")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--limit-folds", type=int, default=None, help="stop after this many folds (quick look)"
+    )
+    parser.add_argument("--name", default="project")
+    args = parser.parse_args()
+    REPORTS.mkdir(exist_ok=True)
+    report = evaluate(args.config, args.folds, args.name, args.limit_folds)
+    (REPORTS / f"nlu_eval_{args.name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    plot_confusion(report, REPORTS / f"nlu_confusion_{args.name}.png")
+    print_report(report)
+    print(f"reports/nlu_eval_{args.name}.json, reports/nlu_confusion_{args.name}.png written")
+
+
+if __name__ == "__main__":
+    main()

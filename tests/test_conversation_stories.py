@@ -1,0 +1,106 @@
+"""Conversation tests: every story in tests/stories is played against the trained model.
+
+Unlike `rasa test core`, which trusts the intent written in the story, each citizen message here
+goes through the real NLU pipeline: the predicted intent must be the labelled one, annotated
+entities must be found, and the assistant must run exactly the story's actions. Messages are
+new phrasings in Darija (both scripts), Arabic and French, not training examples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.core.agent import Agent
+from rasa.core.channels import UserMessage
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.nlu.training_data.entities_parser import find_entities_in_training_example, replace_entities
+
+from bot.training import ROOT
+
+pytestmark = pytest.mark.model
+STORIES_DIR = ROOT / "tests" / "stories"
+IGNORED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
+
+
+@dataclass
+class Turn:
+    text: str
+    intent: str
+    entities: list[tuple[str, str]]
+    actions: list[str] = field(default_factory=list)
+
+
+def load_stories(directory: Path = STORIES_DIR) -> dict[str, list[Turn]]:
+    """Story name → turns, from every YAML file of the directory."""
+    stories: dict[str, list[Turn]] = {}
+    for path in sorted(directory.glob("*.yml")):
+        for story in yaml.safe_load(path.read_text(encoding="utf-8")).get("stories", []):
+            turns: list[Turn] = []
+            for step in story["steps"]:
+                if "user" in step:
+                    annotated = step["user"].strip()
+                    entities = [
+                        (e["entity"], str(e["value"])) for e in find_entities_in_training_example(annotated)
+                    ]
+                    turns.append(Turn(replace_entities(annotated), step["intent"], entities))
+                elif "action" in step:
+                    turns[-1].actions.append(step["action"])
+            stories[f"{path.stem}: {story['story']}"] = turns
+    return stories
+
+
+STORIES = load_stories()
+
+
+@pytest.fixture(scope="module")
+def agent(model_path: Path) -> Agent:
+    return Agent.load(str(model_path))
+
+
+async def _play(agent: Agent, turns: list[Turn]) -> list[str]:
+    sender = f"story-{uuid.uuid4().hex}"
+    problems = []
+    for number, turn in enumerate(turns, start=1):
+        parse = await agent.parse_message(turn.text)
+        predicted = parse["intent"]["name"]
+        if predicted != turn.intent:
+            problems.append(f"turn {number} {turn.text!r}: intent {predicted} instead of {turn.intent}")
+        found = {(e["entity"], str(e["value"])) for e in parse.get("entities", [])}
+        for entity in turn.entities:
+            if entity not in found:
+                problems.append(f"turn {number} {turn.text!r}: entity {entity} not found in {sorted(found)}")
+        await agent.handle_message(UserMessage(turn.text, sender_id=sender))
+    tracker = await agent.tracker_store.retrieve(sender)
+    actual: list[list[str]] = []
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            actual.append([])
+        elif isinstance(event, ActionExecuted) and actual and event.action_name not in IGNORED_ACTIONS:
+            actual[-1].append(event.action_name)
+    expected = [turn.actions for turn in turns]
+    if actual != expected:
+        problems.append(f"actions {actual} instead of {expected}")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(STORIES))
+def test_story(agent: Agent, name: str) -> None:
+    problems = asyncio.run(_play(agent, STORIES[name]))
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_intent_is_tested_in_the_four_varieties() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    varieties = ("darija arabic script", "darija latin script", "modern standard arabic", "french")
+    missing = [
+        f"{intent}, {variety}"
+        for intent in domain["intents"]
+        for variety in varieties
+        if not any(name.split(": ", 1)[1].startswith(f"{intent}, {variety}") for name in STORIES)
+    ]
+    assert missing == []

@@ -1,0 +1,50 @@
+"""The Babel NLG: picks the locale from the slots and translates text and buttons."""
+
+import asyncio
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.i18n.bidi import RLM, strip_bidi_marks
+from bot.i18n.catalogs import translate
+from bot.nlg import BabelNaturalLanguageGenerator
+
+DOMAIN = Domain.load("domain.yml")
+
+
+def _generate(action: str, slots: dict, **kwargs) -> dict:
+    tracker = DialogueStateTracker("t", DOMAIN.slots)
+    tracker.update_with_events([SlotSet(name, value) for name, value in slots.items()], DOMAIN)
+    nlg = BabelNaturalLanguageGenerator(domain=DOMAIN)
+    return asyncio.run(nlg.generate(action, tracker, "rest", **kwargs))
+
+
+@pytest.mark.parametrize(
+    ("slots", "locale"),
+    [
+        ({"language": "fr"}, "fr"),
+        ({"language": "ar"}, "ar"),
+        ({"language": "ary", "script": "Latn"}, "ary_Latn"),
+        ({"language": "fr", "chosen_language": "ary", "script": "Arab"}, "ary"),
+    ],
+)
+def test_text_and_buttons_come_from_the_catalogue_of_the_reply_locale(slots, locale):
+    response = _generate("utter_services_menu", slots)
+    assert strip_bidi_marks(response["text"]) == translate("utter_services_menu", locale)
+    assert response["buttons"][0] == {"title": translate("btn_violence", locale), "payload": "/violence_support"}
+
+
+def test_arabic_reply_is_right_to_left_and_french_is_not():
+    assert _generate("utter_emergency", {"language": "ary"})["text"].startswith(RLM)
+    assert RLM not in _generate("utter_emergency", {"language": "fr"})["text"]
+
+
+def test_explicit_locale_from_an_action_wins():
+    response = _generate("utter_thank", {"language": "ar"}, locale="fr")
+    assert response["text"] == translate("utter_thank", "fr")
+
+
+def test_unknown_response_gives_nothing():
+    assert _generate("utter_does_not_exist", {}) is None
