@@ -56,3 +56,8 @@ bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
 .PHONY: help install i18n-compile i18n-check train run shell validate lint test eval bench
+
+purge: install ## delete conversations past their retention period (data/privacy/retention.yml)
+	$(PY) -m bot.privacy.retention
+
+.PHONY: purge

@@ -24,6 +24,8 @@ SUGGESTIBLE = (
     "ask_services",
     "find_center",
     "violence_support",
+    "ask_line_8350",
+    "ask_violence_rights",
     "emergency",
     "child_protection",
     "disability_card",

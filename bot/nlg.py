@@ -18,6 +18,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.i18n.catalogs import translate
 from bot.i18n.render import fill, render_text
 from bot.i18n.reply_locale import reply_locale
+from bot.privacy.redaction import install_log_redaction
 
 
 def localize_response(response: Dict[str, Any], locale: str, values: Dict[str, Any]) -> Dict[str, Any]:
@@ -40,6 +41,7 @@ class BabelNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
 
     def __init__(self, endpoint_config: Any = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
+        install_log_redaction()  # the Rasa server loads the NLG at start-up: redact its logs from here on
 
     async def generate(
         self,

@@ -35,9 +35,10 @@ def model_path() -> Path:
 class RunningAssistant:
     """A Rasa server + action server pair started exactly as `make run` starts them."""
 
-    def __init__(self, rasa_port: int, tracker_db: Path) -> None:
+    def __init__(self, rasa_port: int, tracker_db: Path, log_file: Path) -> None:
         self.url = f"http://127.0.0.1:{rasa_port}"
         self.tracker_db = tracker_db
+        self.log_file = log_file
 
     def post_raw(self, body: bytes, content_type: str = "application/json") -> tuple[int, bytes]:
         request = urllib.request.Request(
@@ -78,11 +79,11 @@ def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         wait_until_ready(f"http://127.0.0.1:{actions_port}/health", process=processes[0])
         processes.append(
             subprocess.Popen(
-                rasa_server_command(rasa_port, model_path), cwd=ROOT, env=env,
+                rasa_server_command(rasa_port, model_path, ["--debug"]), cwd=ROOT, env=env,
                 stdout=(logs / "rasa.log").open("wb"), stderr=subprocess.STDOUT,
             )
         )  # fmt: skip
         wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
-        yield RunningAssistant(rasa_port, tracker_db)
+        yield RunningAssistant(rasa_port, tracker_db, logs / "rasa.log")
     finally:
         stop(processes)

@@ -20,11 +20,24 @@ from rasa.core.channels import UserMessage
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.nlu.training_data.entities_parser import find_entities_in_training_example, replace_entities
 
+from bot.geo.gazetteer import default_gazetteer
+from bot.nlu.numbers import parse_number
 from bot.training import ROOT
 
 pytestmark = pytest.mark.model
 STORIES_DIR = ROOT / "tests" / "stories"
 IGNORED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
+
+
+def canonical(entity: str, value: str) -> str:
+    """The value the NLU should give an annotated span: canonical city id, integer for numbers."""
+    if entity == "city":
+        city = default_gazetteer().resolve(value)
+        return city.id if city else value
+    if entity == "number":
+        number = parse_number(value)
+        return str(number) if number is not None else value
+    return value
 
 
 @dataclass
@@ -45,7 +58,8 @@ def load_stories(directory: Path = STORIES_DIR) -> dict[str, list[Turn]]:
                 if "user" in step:
                     annotated = step["user"].strip()
                     entities = [
-                        (e["entity"], str(e["value"])) for e in find_entities_in_training_example(annotated)
+                        (e["entity"], canonical(e["entity"], str(e["value"])))
+                        for e in find_entities_in_training_example(annotated)
                     ]
                     turns.append(Turn(replace_entities(annotated), step["intent"], entities))
                 elif "action" in step:

@@ -147,3 +147,58 @@ def test_none_of_the_suggestions_offers_a_human(assistant):
     assistant.say(sender, "Bonjour")
     assistant.say(sender, "c'est compliqué")
     assert _texts(assistant.say(sender, "/deny"))[0] == _expected("utter_fallback_human", "fr")
+
+
+def test_violence_support_asks_about_safety_first_then_offers_options(assistant):
+    sender = _sender()
+    first = assistant.say(sender, "rajli kaydrebni kol nhar w ma 3reftch fin nmchi")
+    assert _texts(first)[0] == _expected("utter_violence_support", "ary_Latn")
+    assert [b["payload"] for b in first[0]["buttons"]] == ["/affirm", "/emergency"]
+    options = assistant.say(sender, "/affirm")
+    assert _texts(options)[0] == _expected("utter_violence_options", "ary_Latn")
+    assert [b["payload"] for b in options[0]["buttons"]] == [
+        "/talk_to_human", "/ask_line_8350", '/find_center{"center_type": "women"}', "/ask_violence_rights", "/delete_my_data",
+    ]  # fmt: skip
+    line = assistant.say(sender, "/ask_line_8350")
+    assert "8350" in _texts(line)[0] and "24/24" in _texts(line)[0]
+
+
+def test_not_safe_answer_gets_the_emergency_lines(assistant):
+    sender = _sender()
+    assistant.say(sender, "Mon ex me harcèle sur les réseaux sociaux")
+    first = _texts(assistant.say(sender, "/emergency"))[0]
+    assert first == _expected("utter_emergency", "fr")
+
+
+def test_handoff_asks_consent_and_remembers_the_choice(assistant):
+    sender = _sender()
+    question = assistant.say(sender, "Je voudrais parler à une personne, pas à un robot")
+    assert _texts(question)[0] == _expected("utter_ask_share_scope", "fr")
+    assert [b["payload"] for b in question[0]["buttons"]] == [
+        '/inform{"share_scope": "summary"}', '/inform{"share_scope": "full"}', "/deny",
+    ]  # fmt: skip
+    done = assistant.say(sender, '/inform{"share_scope": "summary"}')
+    assert _texts(done)[0] == _expected("utter_talk_to_human", "fr")
+    assert assistant.tracker(sender)["slots"]["share_scope"] == "summary"
+
+
+def test_danger_during_the_consent_question_comes_first(assistant):
+    sender = _sender()
+    assistant.say(sender, "بغيت نهضر مع شي مساعدة اجتماعية")
+    replies = _texts(assistant.say(sender, "عتقوني راه داخل بالموس"))
+    assert replies[0] == _expected("utter_emergency", "ary")
+    assert replies[1] == _expected("utter_ask_share_scope", "ary")
+
+
+def test_handoff_can_be_cancelled_without_sharing(assistant):
+    sender = _sender()
+    assistant.say(sender, "أريد التحدث مع موظف")
+    assert _texts(assistant.say(sender, "/deny"))[0] == _expected("utter_handoff_cancelled", "ar")
+    assert assistant.tracker(sender)["slots"]["share_scope"] is None
+
+
+def test_phone_numbers_typed_by_citizens_never_reach_the_debug_log(assistant):
+    assistant.say(_sender(), "mon numéro est 0612345678 et mon mail fatima.z@gmail.com")
+    log = assistant.log_file.read_text(encoding="utf-8", errors="replace")
+    assert "[phone]" in log, "the server runs with --debug, so the message is logged, redacted"
+    assert "0612345678" not in log and "fatima.z@gmail.com" not in log

@@ -1,0 +1,1 @@
+"""Places: the gazetteer of Moroccan cities and distance helpers."""
