@@ -40,7 +40,7 @@ shell: ## talk to the running assistant in the terminal
 validate: install ## Rasa data validation plus the project's content checks
 	$(PY) -m rasa data validate --fail-on-warnings --config config.yml --domain domain.yml \
 	  --data data/nlu data/rules data/stories
-	$(PY) -m bot.i18n.check
+	$(PY) -m bot.checks
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests scripts
@@ -61,3 +61,13 @@ purge: install ## delete conversations past their retention period (data/privacy
 	$(PY) -m bot.privacy.retention
 
 .PHONY: purge
+
+bench-search: install ## recall@1/@3 of semantic service search per variety and backend
+	$(PY) -m scripts.bench_search
+
+.PHONY: bench-search
+
+import-centers: install ## validate and import a centres CSV: make import-centers FILE=path.csv
+	$(PY) -m bot.geo.import_centers $(FILE)
+
+.PHONY: import-centers

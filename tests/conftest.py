@@ -55,6 +55,14 @@ class RunningAssistant:
         assert status == 200, body
         return json.loads(body)
 
+    def parse(self, text: str) -> dict:
+        request = urllib.request.Request(
+            f"{self.url}/model/parse", data=json.dumps({"text": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
     def tracker(self, sender: str) -> dict:
         with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker", timeout=30) as response:
             return json.loads(response.read())

@@ -1,30 +1,26 @@
 """Conversation tests: every story in tests/stories is played against the trained model.
 
 Unlike `rasa test core`, which trusts the intent written in the story, each citizen message here
-goes through the real NLU pipeline: the predicted intent must be the labelled one, annotated
+goes through the running assistant (REST channel, NLU, dialogue, action server): the predicted intent must be the labelled one, annotated
 entities must be found, and the assistant must run exactly the story's actions. Messages are
 new phrasings in Darija (both scripts), Arabic and French, not training examples.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
-from rasa.core.agent import Agent
-from rasa.core.channels import UserMessage
-from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.nlu.training_data.entities_parser import find_entities_in_training_example, replace_entities
 
 from bot.geo.gazetteer import default_gazetteer
 from bot.nlu.numbers import parse_number
 from bot.training import ROOT
 
-pytestmark = pytest.mark.model
+pytestmark = pytest.mark.server
 STORIES_DIR = ROOT / "tests" / "stories"
 IGNORED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
 
@@ -71,16 +67,12 @@ def load_stories(directory: Path = STORIES_DIR) -> dict[str, list[Turn]]:
 STORIES = load_stories()
 
 
-@pytest.fixture(scope="module")
-def agent(model_path: Path) -> Agent:
-    return Agent.load(str(model_path))
-
-
-async def _play(agent: Agent, turns: list[Turn]) -> list[str]:
+def _play(assistant, turns: list[Turn]) -> list[str]:
+    """Sends each message through the REST channel of the running assistant (with its action server)."""
     sender = f"story-{uuid.uuid4().hex}"
     problems = []
     for number, turn in enumerate(turns, start=1):
-        parse = await agent.parse_message(turn.text)
+        parse = assistant.parse(turn.text)
         predicted = parse["intent"]["name"]
         if predicted != turn.intent:
             problems.append(f"turn {number} {turn.text!r}: intent {predicted} instead of {turn.intent}")
@@ -88,14 +80,13 @@ async def _play(agent: Agent, turns: list[Turn]) -> list[str]:
         for entity in turn.entities:
             if entity not in found:
                 problems.append(f"turn {number} {turn.text!r}: entity {entity} not found in {sorted(found)}")
-        await agent.handle_message(UserMessage(turn.text, sender_id=sender))
-    tracker = await agent.tracker_store.retrieve(sender)
+        assistant.say(sender, turn.text)
     actual: list[list[str]] = []
-    for event in tracker.events:
-        if isinstance(event, UserUttered):
+    for event in assistant.tracker(sender)["events"]:
+        if event["event"] == "user":
             actual.append([])
-        elif isinstance(event, ActionExecuted) and actual and event.action_name not in IGNORED_ACTIONS:
-            actual[-1].append(event.action_name)
+        elif event["event"] == "action" and actual and event["name"] not in IGNORED_ACTIONS:
+            actual[-1].append(event["name"])
     expected = [turn.actions for turn in turns]
     if actual != expected:
         problems.append(f"actions {actual} instead of {expected}")
@@ -103,8 +94,8 @@ async def _play(agent: Agent, turns: list[Turn]) -> list[str]:
 
 
 @pytest.mark.parametrize("name", sorted(STORIES))
-def test_story(agent: Agent, name: str) -> None:
-    problems = asyncio.run(_play(agent, STORIES[name]))
+def test_story(assistant, name: str) -> None:
+    problems = _play(assistant, STORIES[name])
     assert problems == [], "\n".join(problems)
 
 

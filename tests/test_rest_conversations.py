@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 
@@ -78,10 +79,10 @@ def test_danger_gets_the_emergency_lines_in_the_first_reply(assistant, message):
         assert line in first
 
 
-def test_violence_support_gives_8350_and_offers_a_caseworker(assistant):
+def test_violence_support_gives_8350_and_asks_about_safety(assistant):
     replies = assistant.say(_sender(), "mon mari me frappe depuis des mois, je ne sais plus quoi faire")
     assert "8350" in _texts(replies)[0]
-    assert "/talk_to_human" in [b["payload"] for b in replies[0]["buttons"]]
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/affirm", "/emergency"]
 
 
 def test_erase_removes_the_conversation_from_the_tracker_store(assistant):
@@ -137,7 +138,7 @@ def test_second_misunderstanding_in_a_row_offers_a_human(assistant):
     first = assistant.say(sender, "kifach")  # a lone "how?" is too vague to act on
     assert _texts(first)[0] == _expected("utter_fallback_suggest", "ary_Latn")
     assert first[0]["buttons"][-1]["payload"] == "/deny"
-    second = assistant.say(sender, "chi haja")
+    second = assistant.say(sender, "wach")
     assert _texts(second)[0] == _expected("utter_fallback_human", "ary_Latn")
     assert "/talk_to_human" in [b["payload"] for b in second[0]["buttons"]]
 
@@ -145,7 +146,7 @@ def test_second_misunderstanding_in_a_row_offers_a_human(assistant):
 def test_none_of_the_suggestions_offers_a_human(assistant):
     sender = _sender()
     assistant.say(sender, "Bonjour")
-    assistant.say(sender, "c'est compliqué")
+    assistant.say(sender, "comment")
     assert _texts(assistant.say(sender, "/deny"))[0] == _expected("utter_fallback_human", "fr")
 
 
@@ -187,7 +188,7 @@ def test_danger_during_the_consent_question_comes_first(assistant):
     assistant.say(sender, "بغيت نهضر مع شي مساعدة اجتماعية")
     replies = _texts(assistant.say(sender, "عتقوني راه داخل بالموس"))
     assert replies[0] == _expected("utter_emergency", "ary")
-    assert replies[1] == _expected("utter_ask_share_scope", "ary")
+    assert assistant.tracker(sender)["slots"]["share_scope"] is None, "nothing shared without a choice"
 
 
 def test_handoff_can_be_cancelled_without_sharing(assistant):
@@ -202,3 +203,36 @@ def test_phone_numbers_typed_by_citizens_never_reach_the_debug_log(assistant):
     log = assistant.log_file.read_text(encoding="utf-8", errors="replace")
     assert "[phone]" in log, "the server runs with --debug, so the message is logged, redacted"
     assert "0612345678" not in log and "fatima.z@gmail.com" not in log
+
+
+def test_find_center_with_city_and_type_in_one_message(assistant):
+    replies = _texts(
+        assistant.say(_sender(), "Où est le centre pour personnes âgées le plus proche à Agadir ?")
+    )
+    assert replies[0].startswith(translate("center_results_header", "fr").split("(")[0])
+    assert "Agadir" in replies[0] and "openstreetmap.org" in replies[0]
+
+
+def test_find_center_asks_what_is_missing_then_answers_from_a_shared_location(assistant):
+    sender = _sender()
+    status, body = assistant.post_raw(
+        json.dumps({"sender": sender, "location": {"latitude": 34.02, "longitude": -6.84}}).encode()
+    )
+    question = json.loads(body)
+    assert status == 200 and _texts(question)[0] == _expected("utter_ask_center_type", "ary")
+    assert len(question[0]["buttons"]) == 7
+    result = " ".join(_texts(assistant.say(sender, '/inform{"center_type": "children"}')))
+    assert "الرباط" in result and "كلم" in result
+
+
+def test_unknown_city_is_asked_again_with_suggestions(assistant):
+    sender = _sender()
+    assistant.say(sender, "Je cherche un centre pour femmes")
+    assert _texts(assistant.say(sender, '/inform{"center_type": "women"}'))[0] == _expected(
+        "utter_ask_city", "fr"
+    )
+    again = assistant.say(sender, "Tangerville")
+    assert _texts(again)[0] == _expected("center_city_unknown", "fr")
+    assert '/inform{"city": "tangier"}' in [b["payload"] for b in again[0]["buttons"]]
+    result = " ".join(_texts(assistant.say(sender, '/inform{"city": "tangier"}')))
+    assert "Tanger" in result

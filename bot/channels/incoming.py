@@ -22,3 +22,17 @@ def prepare_text(text: Any | None, limit: int = MAX_MESSAGE_CHARS) -> tuple[str,
     if not has_letters_or_digits(cleaned):
         return NO_TEXT_PAYLOAD, {NO_TEXT_FLAG: True}
     return cleaned, {}
+
+
+def location_payload(location: Any) -> str | None:
+    """A shared location as the ``find_center`` payload, or ``None`` if it is not a valid point."""
+    if not isinstance(location, dict):
+        return None
+    try:
+        latitude = float(location.get("latitude", location.get("lat")))
+        longitude = float(location.get("longitude", location.get("lon")))
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return f'/find_center{{"latitude": {latitude:.6f}, "longitude": {longitude:.6f}}}'

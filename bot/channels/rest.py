@@ -2,7 +2,8 @@
 
 Same request and response format as Rasa's REST channel, plus: a missing or non-text ``sender``
 is a 400 (Rasa would otherwise put every such message into one shared "default" conversation),
-text is cleaned and cut, and messages with nothing readable get a polite reply.
+text is cleaned and cut, messages with nothing readable get a polite reply, and an optional
+``"location": {"latitude": …, "longitude": …}`` searches the nearest centre from that point.
 The REST channel answers in the HTTP response: it cannot push caseworker messages later.
 """
 
@@ -14,7 +15,7 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot.channels.incoming import prepare_text
+from bot.channels.incoming import location_payload, prepare_text
 
 MAX_SENDER_CHARS = 128
 
@@ -44,9 +45,12 @@ class JisrRestInput(RestInput):
         return sender
 
     def _extract_message(self, req: Request) -> str | None:
-        return prepare_text(self._body(req).get("message"))[0]
+        body = self._body(req)
+        return location_payload(body.get("location")) or prepare_text(body.get("message"))[0]
 
     def get_metadata(self, request: Request) -> Dict[str, Any] | None:
         body = self._body(request)
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        if location_payload(body.get("location")):
+            return metadata
         return {**metadata, **prepare_text(body.get("message"))[1]}

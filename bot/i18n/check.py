@@ -48,10 +48,18 @@ def domain_keys(domain_file: Path) -> dict[str, int]:
 
 
 def action_keys() -> dict[str, int]:
-    """Keys the actions translate themselves (buttons they build)."""
-    from actions.fallback import MESSAGE_KEYS, SUGGESTIBLE
+    """Keys the actions render themselves: every ``MESSAGE_KEYS`` of the ``actions`` package."""
+    import importlib
+    import pkgutil
 
-    return {**{f"intent_{name}": 0 for name in SUGGESTIBLE}, **dict.fromkeys(MESSAGE_KEYS, 0)}
+    import actions
+    from actions.fallback import SUGGESTIBLE
+
+    keys = {f"intent_{name}": 0 for name in SUGGESTIBLE}
+    for module_info in pkgutil.iter_modules(actions.__path__):
+        module = importlib.import_module(f"actions.{module_info.name}")
+        keys.update(dict.fromkeys(getattr(module, "MESSAGE_KEYS", ()), 0))
+    return keys
 
 
 def _line_of(lines: list[str], key: str) -> int:

@@ -6,6 +6,7 @@ added, so forms can rely on an integer value in every variety.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -20,6 +21,26 @@ from bot.nlu.numbers import parse_number
 
 NUMBER = "number"
 EXTRACTOR = "NumberResolver"
+
+
+_JOINER = re.compile(r"^[\s\-]*(?:و|w|et|u)?[\s\-]*$", re.IGNORECASE)
+
+
+def merge_adjacent_numbers(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Joins number spans separated only by "و"/"w"/"et"/"-" ("خمسة وستون" → one entity)."""
+    numbers = sorted((e for e in entities if e.get("entity") == NUMBER), key=lambda e: e["start"])
+    others = [e for e in entities if e.get("entity") != NUMBER]
+    merged: List[Dict[str, Any]] = []
+    for entity in numbers:
+        if merged and _JOINER.match(text[merged[-1]["end"] : entity["start"]]):
+            merged[-1] = {
+                **merged[-1],
+                "end": entity["end"],
+                "value": text[merged[-1]["start"] : entity["end"]],
+            }
+        else:
+            merged.append(dict(entity))
+    return others + merged
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -42,6 +63,7 @@ class NumberResolver(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             entities = [dict(e) for e in message.get(ENTITIES) or []]
+            entities = merge_adjacent_numbers(text, entities)
             numbers = [e for e in entities if e.get("entity") == NUMBER]
             for entity in numbers:
                 value = parse_number(text[entity["start"] : entity["end"]])

@@ -1,0 +1,81 @@
+"""Questions the forms ask, rendered here from the catalogues with their buttons.
+
+Rasa's data validator reports form questions defined as domain responses as "not used in any
+story or rule"; asking through ``action_ask_<slot>`` actions keeps validation warning-free and
+the texts in the catalogues.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.locale import button, tracker_locale
+from bot.geo.directory import CENTER_TYPES
+from bot.i18n.render import render_text
+
+SHARE_BUTTONS = (
+    ("btn_share_summary", '/inform{"share_scope": "summary"}'),
+    ("btn_share_full", '/inform{"share_scope": "full"}'),
+    ("btn_cancel", "/deny"),
+)
+#: Message keys this module renders itself (checked by ``make validate``).
+MESSAGE_KEYS = (
+    "utter_ask_share_scope",
+    "utter_ask_center_type",
+    "utter_ask_city",
+    *(k for k, _ in SHARE_BUTTONS),
+)
+
+
+class _Ask(Action, ABC):
+    """Utters one catalogue text with buttons in the conversation's locale (abstract: not registered)."""
+
+    key = ""
+    buttons: tuple[tuple[str, str], ...] = ()
+
+    @abstractmethod
+    def name(self) -> str:
+        """The ``action_ask_<slot>`` name."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        locale = tracker_locale(tracker)
+        dispatcher.utter_message(
+            text=render_text(self.key, locale),
+            buttons=[button(title, payload, locale) for title, payload in self.buttons],
+        )
+        return []
+
+
+class ActionAskShareScope(_Ask):
+    """Consent before a handoff: a short summary or the whole conversation."""
+
+    key = "utter_ask_share_scope"
+    buttons = SHARE_BUTTONS
+
+    def name(self) -> str:
+        return "action_ask_share_scope"
+
+
+class ActionAskCenterType(_Ask):
+    """Which kind of centre."""
+
+    key = "utter_ask_center_type"
+    buttons = tuple((f"center_type_{t}", f'/inform{{"center_type": "{t}"}}') for t in CENTER_TYPES)
+
+    def name(self) -> str:
+        return "action_ask_center_type"
+
+
+class ActionAskCity(_Ask):
+    """Which city (or share a location)."""
+
+    key = "utter_ask_city"
+
+    def name(self) -> str:
+        return "action_ask_city"

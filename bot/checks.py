@@ -1,0 +1,109 @@
+"""`make validate`: the project's content checks, each problem printed once as ``file:line: …``.
+
+Runs after Rasa's own data validation: translations in every locale, examples per intent and
+variety, entity annotations aligned with tokens, the centres directory, the services catalogue,
+the gazetteer and the danger terms. Exit code 1 on any error; warnings are listed separately.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bot.i18n.check import Problem, check_catalogs
+
+ROOT = Path(__file__).resolve().parents[1]
+MIN_EXAMPLES = 15
+MAIN_VARIETIES = ("ary_arab", "ary_latn", "ar", "fr")
+
+
+def check_examples(root: Path = ROOT, minimum: int = MIN_EXAMPLES) -> list[Problem]:
+    """Every intent has ``minimum`` examples in each main variety; annotations match token bounds."""
+    from rasa.shared.nlu.constants import METADATA, METADATA_INTENT
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot.nlu.normalizing_tokenizer import NormalizingTokenizer
+
+    problems: list[Problem] = []
+    tokenizer = NormalizingTokenizer(NormalizingTokenizer.get_default_config())
+    counts: Counter = Counter()
+    intents: set[str] = set()
+    for path in sorted((root / "data" / "nlu").rglob("*.yml")):
+        rel = str(path.relative_to(root))
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for example in load_data(str(path)).intent_examples:
+            intent = example.get("intent")
+            intents.add(intent)
+            variety = ((example.get(METADATA) or {}).get(METADATA_INTENT) or {}).get("variety")
+            counts[(intent, variety)] += 1
+            entities = example.get("entities") or []
+            if entities:
+                tokens = tokenizer.tokenize(example, "text")
+                starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+                for entity in entities:
+                    if entity["start"] not in starts or entity["end"] not in ends:
+                        line = _line_of(lines, example.get("text")[entity["start"] : entity["end"]])
+                        problems.append(
+                            Problem(rel, line, "error",
+                                    f"entity '{entity['entity']}' does not cover whole words in "
+                                    f"{example.get('text')!r}: put attached letters inside the brackets")
+                        )  # fmt: skip
+    for intent in sorted(intents):
+        for variety in MAIN_VARIETIES:
+            if counts[(intent, variety)] < minimum:
+                problems.append(
+                    Problem("data/nlu", 0, "error",
+                            f"intent '{intent}' has {counts[(intent, variety)]} examples in variety '{variety}' "
+                            f"(minimum {minimum}): add examples to its topic file")
+                )  # fmt: skip
+    return problems
+
+
+def _line_of(lines: list[str], fragment: str) -> int:
+    return next((n for n, line in enumerate(lines, start=1) if fragment and fragment in line), 0)
+
+
+def check_files(root: Path = ROOT) -> list[Problem]:
+    """Directory, catalogue, gazetteer and danger terms load without errors."""
+    from bot.geo.directory import DirectoryError, load_directory
+    from bot.geo.gazetteer import Gazetteer, GazetteerError
+    from bot.nlu.danger_terms import DangerTerms, DangerTermsError
+    from bot.services.catalogue import CatalogueError, load_catalogue
+
+    problems: list[Problem] = []
+    for check in (
+        lambda: load_directory(root / "data" / "centers"),
+        lambda: load_catalogue(root / "data" / "services"),
+        lambda: Gazetteer.load(root / "data" / "gazetteer" / "cities.yml"),
+        lambda: DangerTerms.load(root / "data" / "safety" / "danger_terms.yml"),
+    ):
+        try:
+            check()
+        except (DirectoryError, CatalogueError) as error:
+            problems.extend(Problem(*_split(p), "error", _split(p)[2]) for p in error.problems)
+        except (GazetteerError, DangerTermsError) as error:
+            problems.append(Problem(*_split(str(error)), "error", _split(str(error))[2]))
+    return problems
+
+
+def _split(text: str) -> tuple[str, int, str]:
+    """``file:line: message`` → parts (line 0 when absent)."""
+    head, _, message = text.partition(": ")
+    file, _, line = head.partition(":")
+    return file, int(line) if line.isdigit() else 0, message or text
+
+
+def main() -> None:
+    """Prints errors, then warnings; exit 1 on errors."""
+    problems = check_catalogs(ROOT) + check_examples() + check_files()
+    errors = [p for p in problems if p.level == "error"]
+    warnings = [p for p in problems if p.level != "error"]
+    for problem in errors + warnings:
+        print(problem)
+    print(f"content checks: {len(errors)} error(s), {len(warnings)} warning(s)")
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Rasa component that gives every ``center_type`` entity one of the known types.
+
+DIET finds phrases such as "centre pour personnes handicapées" or "فضاء متعدد الاختصاصات ديال
+النساء"; the synonym mapper only knows phrases seen in training. Here the phrase is matched
+against the words of ``data/gazetteer/center_types.yml`` (normalised, most specific type first);
+a phrase with no known word is dropped rather than passed on as an unknown type.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
+
+from bot.nlu.text_normalization import normalize_text
+
+CENTER_TYPE = "center_type"
+DEFAULT_FILE = Path("data/gazetteer/center_types.yml")
+_FILE = "center_types.json"
+
+
+def load_center_words(path: Path = DEFAULT_FILE) -> dict[str, list[str]]:
+    """Type → normalised words, in the file's order (most specific first)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {
+        kind: [normalize_text(str(w)) for w in words] for kind, words in (data.get("types") or {}).items()
+    }
+
+
+def resolve_center_type(phrase: str, words: dict[str, list[str]]) -> str | None:
+    """The type a phrase names, or ``None``."""
+    if phrase in words:
+        return phrase
+    text = f" {normalize_text(phrase)} "
+    for kind, kind_words in words.items():
+        if any(f" {w} " in text or (len(w) >= 5 and w in text) for w in kind_words):
+            return kind
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class CenterTypeResolver(GraphComponent):
+    """Maps free ``center_type`` phrases to a known type."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """``words_file``: read at training time and stored in the model."""
+        return {"words_file": str(DEFAULT_FILE)}
+
+    def __init__(self, config: Dict[str, Any], storage: ModelStorage, resource: Resource, words=None) -> None:
+        self._config, self._storage, self._resource = config, storage, resource
+        self._words: dict[str, list[str]] = words or {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CenterTypeResolver:
+        """Words are read when training."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Stores the words inside the model."""
+        self._words = load_center_words(Path(self._config["words_file"]))
+        with self._storage.write_to(self._resource) as directory:
+            dump_obj_as_json_to_file(directory / _FILE, self._words)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CenterTypeResolver:
+        """Loads the words stored at training time."""
+        with model_storage.read_from(resource) as directory:
+            return cls(config, model_storage, resource, read_json_file(directory / _FILE))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Resolves each centre-type entity; keeps one entity per type."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            kept, seen = [], set()
+            for entity in message.get(ENTITIES) or []:
+                if entity.get("entity") != CENTER_TYPE:
+                    kept.append(entity)
+                    continue
+                phrase = (
+                    text[entity["start"] : entity["end"]] if entity.get("end") else str(entity.get("value"))
+                )
+                kind = resolve_center_type(str(entity.get("value")), self._words) or resolve_center_type(
+                    phrase, self._words
+                )
+                if kind and kind not in seen:
+                    kept.append({**entity, "value": kind})
+                    seen.add(kind)
+            message.set(ENTITIES, kept, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training examples keep their annotations."""
+        return training_data

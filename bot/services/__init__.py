@@ -1,0 +1,1 @@
+"""The services catalogue and semantic search over it."""

@@ -1,0 +1,134 @@
+"""The services catalogue (``data/services/*.yml``): one file per programme or service.
+
+Each entry has texts in the four reply locales, a ``source`` URL and a ``checked`` date; the
+loader validates every file and names the file and field of each problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+import yaml
+
+CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "data" / "services"
+LOCALES = ("fr", "ar", "ary", "ary_Latn")
+FIELDS = ("title", "summary", "how", "documents", "where")
+TOPICS = ("ministry", "women", "children", "disability", "elderly", "social_aid", "homeless", "general")
+
+
+class CatalogueError(ValueError):
+    """Problems in the catalogue files, one ``file: text`` per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Service:
+    """One programme or service the assistant can explain."""
+
+    id: str
+    topic: str
+    source: str
+    checked: str
+    keywords: tuple[str, ...]
+    text: Mapping[str, Mapping[str, str]]
+    intents: tuple[str, ...] = ()
+
+    def field(self, name: str, locale: str) -> str:
+        """A text field in the reply locale (Darija Latin falls back to Darija, then French)."""
+        for candidate in (locale, "ary" if locale == "ary_Latn" else locale, "fr"):
+            value = (self.text.get(candidate) or {}).get(name)
+            if value:
+                return value
+        return ""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All services and the topic areas shown as menu buttons."""
+
+    services: dict[str, Service]
+    topics: dict[str, Mapping[str, str]]
+
+    def by_topic(self, topic: str) -> list[Service]:
+        """Services of one area, in id order."""
+        return sorted((s for s in self.services.values() if s.topic == topic), key=lambda s: s.id)
+
+
+def _service_problems(path: Path, data: object) -> list[str]:
+    if not isinstance(data, Mapping):
+        return [f"{path}: expected a mapping"]
+    problems = []
+    for key in ("id", "topic", "source", "checked", "text"):
+        if not data.get(key):
+            problems.append(f"{path}: missing '{key}'")
+    if data.get("id") and data["id"] != path.stem:
+        problems.append(f"{path}: id '{data['id']}' differs from the file name '{path.stem}'")
+    if data.get("topic") and data["topic"] not in TOPICS:
+        problems.append(f"{path}: unknown topic '{data['topic']}' (use {', '.join(TOPICS)})")
+    if data.get("source") and not str(data["source"]).startswith("http"):
+        problems.append(f"{path}: source must be a URL, not '{data['source']}'")
+    if data.get("checked"):
+        try:
+            date.fromisoformat(str(data["checked"]))
+        except ValueError:
+            problems.append(f"{path}: checked '{data['checked']}' is not a date")
+    text = data.get("text") if isinstance(data.get("text"), Mapping) else {}
+    for locale in LOCALES:
+        for field in FIELDS:
+            if not ((text.get(locale) or {}).get(field) or "").strip():
+                problems.append(f"{path}: missing text.{locale}.{field}")
+    return problems
+
+
+def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
+    """Loads and validates every service file and ``topics.yml``."""
+    problems: list[str] = []
+    services: dict[str, Service] = {}
+    for path in sorted(directory.glob("*.yml")):
+        if path.name == "topics.yml":
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            problems.append(f"{path}: not valid YAML: {error}")
+            continue
+        found = _service_problems(path, data)
+        problems.extend(found)
+        if not found:
+            services[data["id"]] = Service(
+                id=data["id"],
+                topic=data["topic"],
+                source=str(data["source"]),
+                checked=str(data["checked"]),
+                keywords=tuple(str(k) for k in data.get("keywords") or ()),
+                text={loc: dict(data["text"][loc]) for loc in LOCALES},
+                intents=tuple(str(i) for i in data.get("intents") or ()),
+            )
+    topics_file = directory / "topics.yml"
+    topics: dict[str, Mapping[str, str]] = {}
+    if topics_file.exists():
+        for row in (yaml.safe_load(topics_file.read_text(encoding="utf-8")) or {}).get("topics", []):
+            topics[row["id"]] = row["title"]
+    else:
+        problems.append(f"{topics_file}: missing")
+    for service in services.values():
+        if service.topic not in topics:
+            problems.append(
+                f"{directory / (service.id + '.yml')}: topic '{service.topic}' has no entry in topics.yml"
+            )
+    if problems:
+        raise CatalogueError(problems)
+    return Catalogue(services=services, topics=topics)
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> Catalogue:
+    """The project's catalogue, loaded once per process."""
+    return load_catalogue()

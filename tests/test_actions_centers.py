@@ -1,0 +1,75 @@
+"""Nearest-centre action and the search form's validation, on the shipped sample directory."""
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.centers import ActionFindCenter, ValidateCenterSearchForm, format_km, map_link
+from bot.i18n.bidi import strip_bidi_marks
+from bot.i18n.catalogs import translate
+
+
+def _tracker(slots: dict, text: str = "") -> Tracker:
+    latest = {"text": text, "intent": {"name": "find_center"}, "entities": []}
+    return Tracker("c", slots, latest, [], False, None, {"name": "center_search_form"}, "action_listen")
+
+
+def _find(slots: dict) -> str:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFindCenter().run(dispatcher, _tracker(slots), {}))
+    (message,) = dispatcher.messages
+    return strip_bidi_marks(message["text"])
+
+
+def test_city_search_lists_the_nearest_centres_of_the_type_with_sample_warning():
+    text = _find({"city": "tangier", "center_type": "women", "language": "fr"})
+    assert text.startswith(
+        translate("center_results_header", "fr").format(type=translate("center_type_women", "fr"))
+    )
+    assert "Tanger" in text and " km" in text and "https://www.openstreetmap.org/?mlat=" in text
+    assert translate("center_unverified", "fr").strip() in text
+    assert text.endswith(translate("center_sample_notice", "fr"))
+
+
+def test_location_search_in_darija_uses_arabic_names_and_units():
+    text = _find({"latitude": 34.02, "longitude": -6.84, "center_type": "children", "language": "ary"})
+    assert "كلم" in text and "الرباط" in text
+
+
+def test_nothing_nearby_gives_the_national_lines():
+    text = _find({"city": "dakhla", "center_type": "elderly", "language": "fr"})
+    assert "8350" in text and "2511" in text and "150 km" in text
+
+
+def test_distance_is_formatted_for_the_locale():
+    assert format_km(2.44, "fr") == "2,4 km"
+    assert format_km(1234.0, "fr") == "1\u202f234 km"
+    assert format_km(2.44, "ar") == "2,4 كلم"
+    assert map_link(35.7767, -5.8039).endswith("#map=16/35.77670/-5.80390")
+
+
+def _validate_city(value, locale="fr"):
+    dispatcher = CollectingDispatcher()
+    result = ValidateCenterSearchForm().validate_city(value, dispatcher, _tracker({"language": locale}), {})
+    return result, dispatcher.messages
+
+
+def test_city_answers_in_any_spelling_are_accepted():
+    assert _validate_city("tangier")[0] == {"city": "tangier"}
+    assert _validate_city("ana f Wjda 3afak")[0] == {"city": "oujda"}
+    assert _validate_city("فالعيون")[0] == {"city": "laayoune"}
+
+
+def test_unknown_city_asks_again_with_suggestions():
+    result, messages = _validate_city("Tangerville")
+    assert result == {"city": None}
+    assert messages[0]["text"] == translate("center_city_unknown", "fr")
+    assert '/inform{"city": "tangier"}' in [b["payload"] for b in messages[0]["buttons"]]
+
+
+def test_shared_location_makes_the_city_question_unnecessary():
+    form = ValidateCenterSearchForm()
+    tracker = _tracker({"latitude": 30.4, "longitude": -9.6})
+    slots = asyncio.run(form.required_slots(["center_type", "city"], CollectingDispatcher(), tracker, {}))
+    assert slots == ["center_type"]

