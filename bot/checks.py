@@ -81,17 +81,17 @@ def check_files(root: Path = ROOT) -> list[Problem]:
         try:
             check()
         except (DirectoryError, CatalogueError) as error:
-            problems.extend(Problem(*_split(p), "error", _split(p)[2]) for p in error.problems)
+            problems.extend(_problem(text) for text in error.problems)
         except (GazetteerError, DangerTermsError) as error:
-            problems.append(Problem(*_split(str(error)), "error", _split(str(error))[2]))
+            problems.append(_problem(str(error)))
     return problems
 
 
-def _split(text: str) -> tuple[str, int, str]:
-    """``file:line: message`` → parts (line 0 when absent)."""
+def _problem(text: str) -> Problem:
+    """``file:line: message`` (or ``file: message``) → an error ``Problem``."""
     head, _, message = text.partition(": ")
     file, _, line = head.partition(":")
-    return file, int(line) if line.isdigit() else 0, message or text
+    return Problem(file, int(line) if line.isdigit() else 0, "error", message or text)
 
 
 def main() -> None:

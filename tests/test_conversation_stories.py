@@ -67,10 +67,23 @@ def load_stories(directory: Path = STORIES_DIR) -> dict[str, list[Turn]]:
 STORIES = load_stories()
 
 
+def _actions_of_last_turn(events: list[dict]) -> list[str]:
+    last_user = max((i for i, e in enumerate(events) if e["event"] == "user"), default=None)
+    if last_user is None:
+        return []
+    return [
+        e["name"]
+        for e in events[last_user + 1 :]
+        if e["event"] == "action" and e["name"] not in IGNORED_ACTIONS
+    ]
+
+
 def _play(assistant, turns: list[Turn]) -> list[str]:
-    """Sends each message through the REST channel of the running assistant (with its action server)."""
+    """Sends each message through the REST channel of the running assistant (with its action server)
+    and reads the actions of that turn from the tracker store."""
     sender = f"story-{uuid.uuid4().hex}"
     problems = []
+    actual: list[list[str]] = []
     for number, turn in enumerate(turns, start=1):
         parse = assistant.parse(turn.text)
         predicted = parse["intent"]["name"]
@@ -81,12 +94,13 @@ def _play(assistant, turns: list[Turn]) -> list[str]:
             if entity not in found:
                 problems.append(f"turn {number} {turn.text!r}: entity {entity} not found in {sorted(found)}")
         assistant.say(sender, turn.text)
-    actual: list[list[str]] = []
-    for event in assistant.tracker(sender)["events"]:
-        if event["event"] == "user":
-            actual.append([])
-        elif event["event"] == "action" and actual and event["name"] not in IGNORED_ACTIONS:
-            actual[-1].append(event["name"])
+        events = assistant.tracker(sender)["events"]
+        if "utter_delete_done" in turn.actions:
+            # an erase leaves nothing behind: no message of the citizen may remain stored
+            erased = not any(e["event"] == "user" for e in events)
+            actual.append(turn.actions if erased else ["<conversation not erased>"])
+        else:
+            actual.append(_actions_of_last_turn(events))
     expected = [turn.actions for turn in turns]
     if actual != expected:
         problems.append(f"actions {actual} instead of {expected}")

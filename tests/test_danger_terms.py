@@ -64,3 +64,8 @@ def test_malformed_terms_are_reported_with_the_source():
 
 def test_round_trip_through_the_model_format(terms):
     assert DangerTerms.from_dict(terms.as_dict()) == terms
+
+
+@pytest.mark.parametrize("message", ["3ndo mouss w kayjri 3liya", "راجلي سكران وعندو موس"])
+def test_knife_spellings_and_glued_conjunction(terms, message):
+    assert terms.find(message) is not None

@@ -31,8 +31,8 @@ def _generate(action: str, slots: dict, **kwargs) -> dict:
     ],
 )
 def test_text_and_buttons_come_from_the_catalogue_of_the_reply_locale(slots, locale):
-    response = _generate("utter_services_menu", slots)
-    assert strip_bidi_marks(response["text"]) == translate("utter_services_menu", locale)
+    response = _generate("utter_how_can_help", slots)
+    assert strip_bidi_marks(response["text"]) == translate("utter_how_can_help", locale)
     assert response["buttons"][0] == {
         "title": translate("btn_violence", locale),
         "payload": "/violence_support",

@@ -209,8 +209,11 @@ def test_find_center_with_city_and_type_in_one_message(assistant):
     replies = _texts(
         assistant.say(_sender(), "Où est le centre pour personnes âgées le plus proche à Agadir ?")
     )
-    assert replies[0].startswith(translate("center_results_header", "fr").split("(")[0])
-    assert "Agadir" in replies[0] and "openstreetmap.org" in replies[0]
+    assert replies[0] == translate("center_results_header", "fr").format(
+        type=translate("center_type_elderly", "fr")
+    )
+    assert "Agadir" in replies[1] and "openstreetmap.org" in replies[1]
+    assert replies[-1] == _expected("center_sample_notice", "fr")
 
 
 def test_find_center_asks_what_is_missing_then_answers_from_a_shared_location(assistant):

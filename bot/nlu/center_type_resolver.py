@@ -12,20 +12,15 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
+from bot.nlu.persisted_data import PersistedDataComponent
 from bot.nlu.text_normalization import normalize_text
 
 CENTER_TYPE = "center_type"
 DEFAULT_FILE = Path("data/gazetteer/center_types.yml")
-_FILE = "center_types.json"
 
 
 def load_center_words(path: Path = DEFAULT_FILE) -> dict[str, list[str]]:
@@ -48,48 +43,23 @@ def resolve_center_type(phrase: str, words: dict[str, list[str]]) -> str | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class CenterTypeResolver(GraphComponent):
+class CenterTypeResolver(PersistedDataComponent):
     """Maps free ``center_type`` phrases to a known type."""
+
+    _words: dict[str, list[str]] = {}  # noqa: RUF012 - replaced per instance by use()
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """``words_file``: read at training time and stored in the model."""
         return {"words_file": str(DEFAULT_FILE)}
 
-    def __init__(self, config: Dict[str, Any], storage: ModelStorage, resource: Resource, words=None) -> None:
-        self._config, self._storage, self._resource = config, storage, resource
-        self._words: dict[str, list[str]] = words or {}
+    def read_source(self) -> dict:
+        """Type → normalised words."""
+        return load_center_words(Path(self._config["words_file"]))
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CenterTypeResolver:
-        """Words are read when training."""
-        return cls(config, model_storage, resource)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        """Stores the words inside the model."""
-        self._words = load_center_words(Path(self._config["words_file"]))
-        with self._storage.write_to(self._resource) as directory:
-            dump_obj_as_json_to_file(directory / _FILE, self._words)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> CenterTypeResolver:
-        """Loads the words stored at training time."""
-        with model_storage.read_from(resource) as directory:
-            return cls(config, model_storage, resource, read_json_file(directory / _FILE))
+    def use(self, data: dict) -> None:
+        """Resolves with these words."""
+        self._words = data
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Resolves each centre-type entity; keeps one entity per type."""
@@ -111,7 +81,3 @@ class CenterTypeResolver(GraphComponent):
                     seen.add(kind)
             message.set(ENTITIES, kept, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Training examples keep their annotations."""
-        return training_data

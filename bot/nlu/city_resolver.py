@@ -9,74 +9,35 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from bot.geo.gazetteer import DEFAULT_GAZETTEER, Gazetteer
+from bot.nlu.persisted_data import PersistedDataComponent
 
 CITY = "city"
 EXTRACTOR = "GazetteerCityResolver"
-_FILE = "gazetteer.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class GazetteerCityResolver(GraphComponent):
+class GazetteerCityResolver(PersistedDataComponent):
     """Canonicalises ``city`` entities and adds missed city mentions."""
+
+    _gazetteer: Gazetteer | None = None
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """``gazetteer_file``: read at training time and stored in the model."""
         return {"gazetteer_file": str(DEFAULT_GAZETTEER.relative_to(DEFAULT_GAZETTEER.parents[2]))}
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        gazetteer: Gazetteer | None = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._gazetteer = gazetteer
+    def read_source(self) -> dict:
+        """The gazetteer file, validated."""
+        return Gazetteer.load(self._config["gazetteer_file"]).as_dict()
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GazetteerCityResolver:
-        """Creates the component; the gazetteer is read when training."""
-        return cls(config, model_storage, resource)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        """Stores the gazetteer inside the model so the model is self-contained."""
-        self._gazetteer = Gazetteer.load(self._config["gazetteer_file"])
-        with self._model_storage.write_to(self._resource) as directory:
-            dump_obj_as_json_to_file(directory / _FILE, self._gazetteer.as_dict())
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> GazetteerCityResolver:
-        """Loads the gazetteer stored at training time."""
-        with model_storage.read_from(resource) as directory:
-            gazetteer = Gazetteer.from_mapping(read_json_file(directory / _FILE), "model")
-        return cls(config, model_storage, resource, gazetteer)
+    def use(self, data: dict) -> None:
+        """Resolves against this gazetteer."""
+        self._gazetteer = Gazetteer.from_mapping(data, "model")
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Resolves city entities in place and appends gazetteer-only mentions."""
@@ -102,7 +63,3 @@ class GazetteerCityResolver(GraphComponent):
                     )  # fmt: skip
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Training examples keep their annotations."""
-        return training_data

@@ -95,7 +95,7 @@ def _clean_words(text: str) -> list[str]:
 
 def _word_matches(word: str, expected: str) -> bool:
     word = word.strip("!?.,;:«»\"'()")
-    if word == expected:
+    if word == expected or (word.startswith("و") and word[1:] == expected):  # "وعندو" = "and he has"
         return True
     if len(expected) >= _MIN_FUZZY_WORD and abs(len(word) - len(expected)) <= 1:
         return Levenshtein.distance(word, expected, score_cutoff=1) <= 1
