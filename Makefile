@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || echo $$HOME/.pyenv/versions/3.10.13/bin/python)
+# Python 3.10 from pyenv (Rasa 3.6 supports Python <= 3.10); the pyenv shim itself fails when 3.10 is
+# not the global version, so the interpreter is taken from pyenv's versions folder.
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PYTHON310 ?= $(lastword $(wildcard /usr/bin/python3.10 $(PYENV_ROOT)/versions/3.10*/bin/python3.10))
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -14,6 +17,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: run 'pyenv install 3.10'"; exit 1; }
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==24.0
 	$(PY) -m pip install --quiet -r requirements.lock
@@ -49,8 +53,8 @@ lint: install ## ruff
 test: train lint ## lint, then the whole test suite
 	$(PY) -m pytest
 
-eval: install ## 5-fold NLU cross-validation per variety (reports/)
-	$(PY) -m scripts.evaluate_nlu --folds 5
+eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=no-dense|no-arabizi-folding|rasa-default
+	$(PY) -m scripts.evaluate_nlu --folds 5 --variant $${VARIANT:-project}
 
 bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench

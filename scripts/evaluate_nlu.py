@@ -45,11 +45,28 @@ async def _parse_all(model: str, texts: list[str]) -> list[dict]:
     return [await agent.parse_message(text) for text in texts]
 
 
+def fold_yaml(examples: list) -> str:
+    """NLU YAML with one block per (intent, variety), so the variety tags survive (Rasa's own writer
+    keeps only the first example's metadata per intent, which would mislabel the language detector)."""
+    from rasa.shared.nlu.training_data.formats.readerwriter import TrainingDataWriter
+
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for example in examples:
+        groups[(example.get("intent"), variety_of(example))].append(
+            TrainingDataWriter.generate_message(example)
+        )
+    blocks = ['version: "3.1"', "nlu:"]
+    for (intent, variety), lines in groups.items():
+        blocks.append(f"- intent: {intent}\n  metadata:\n    variety: {variety}\n  examples: |")
+        blocks.extend(f"    - {line}" for line in lines)
+    return "\n".join(blocks) + "\n"
+
+
 def train_fold(config: Path, train: TrainingData, workdir: Path) -> str:
     from rasa.model_training import train_nlu
 
     data_file = workdir / "train.yml"
-    data_file.write_text(train.nlu_as_yaml(), encoding="utf-8")
+    data_file.write_text(fold_yaml(train.intent_examples), encoding="utf-8")
     return train_nlu(str(config), str(data_file), str(workdir / "models"))
 
 
@@ -144,6 +161,31 @@ def plot_confusion(report: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+VARIANTS = ("project", "no-dense", "no-arabizi-folding", "rasa-default")
+
+
+def variant_config(variant: str, workdir: Path) -> Path:
+    """The pipeline to evaluate: the project's, one of its measured alternatives, or Rasa's default."""
+    import yaml
+
+    if variant == "rasa-default":
+        return ROOT / "benchmarks" / "rasa_default_config.yml"
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    if variant == "no-dense":
+        config["pipeline"] = [
+            c for c in config["pipeline"] if not c["name"].endswith("SentenceEmbeddingFeaturizer")
+        ]
+    elif variant == "no-arabizi-folding":
+        for component in config["pipeline"]:
+            if component["name"].endswith("NormalizingTokenizer"):
+                component["arabizi_folding"] = False
+    elif variant != "project":
+        raise ValueError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    path = workdir / f"config_{variant}.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def print_report(report: dict) -> None:
     print(f"\n{report['name']}: {report['examples']} examples")
     print(f"{'variety':<10} {'n':>5} {'macro-F1':>9} {'accuracy':>9} {'safety recall':>14} {'language':>9}")
@@ -161,19 +203,20 @@ def print_report(report: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--variant", choices=VARIANTS, default="project")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
         "--limit-folds", type=int, default=None, help="stop after this many folds (quick look)"
     )
-    parser.add_argument("--name", default="project")
     args = parser.parse_args()
     REPORTS.mkdir(exist_ok=True)
-    report = evaluate(args.config, args.folds, args.name, args.limit_folds)
-    (REPORTS / f"nlu_eval_{args.name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    plot_confusion(report, REPORTS / f"nlu_confusion_{args.name}.png")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = variant_config(args.variant, Path(tmp))
+        report = evaluate(config, args.folds, args.variant, args.limit_folds)
+    (REPORTS / f"nlu_eval_{args.variant}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    plot_confusion(report, REPORTS / f"nlu_confusion_{args.variant}.png")
     print_report(report)
-    print(f"reports/nlu_eval_{args.name}.json, reports/nlu_confusion_{args.name}.png written")
+    print(f"reports/nlu_eval_{args.variant}.json, reports/nlu_confusion_{args.variant}.png written")
 
 
 if __name__ == "__main__":
