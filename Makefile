@@ -75,3 +75,8 @@ import-centers: install ## validate and import a centres CSV: make import-center
 	$(PY) -m bot.geo.import_centers $(FILE)
 
 .PHONY: import-centers
+
+bench-safety: train ## emergency-path recall, false alarms, time to the first emergency reply
+	$(PY) -m scripts.bench_safety
+
+.PHONY: bench-safety

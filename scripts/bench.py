@@ -73,6 +73,12 @@ def parse_latency(model: Path, rounds: int = 20) -> list[float]:
 
 
 def rest_round_trips(model: Path, conversations: int = 10) -> list[float]:
+    """Round trips of a typical conversation, repeated; the first conversation warms up."""
+    return rest_round_trips_for(model, [CONVERSATION] * conversations)[len(CONVERSATION) :]
+
+
+def rest_round_trips_for(model: Path, conversations: list[list[str]]) -> list[float]:
+    """Starts the action and Rasa servers on free ports and times every message of each conversation."""
     from tests.conftest import free_port
 
     rasa_port, actions_port = free_port(), free_port()
@@ -87,8 +93,8 @@ def rest_round_trips(model: Path, conversations: int = 10) -> list[float]:
             processes.append(subprocess.Popen(rasa_server_command(rasa_port, model), **quiet))
             wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
             timings = []
-            for number in range(conversations):
-                for text in CONVERSATION:
+            for number, conversation in enumerate(conversations):
+                for text in conversation:
                     body = json.dumps({"sender": f"bench-{number}", "message": text}).encode()
                     request = urllib.request.Request(
                         f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", data=body,
@@ -98,9 +104,37 @@ def rest_round_trips(model: Path, conversations: int = 10) -> list[float]:
                     with urllib.request.urlopen(request, timeout=60) as response:
                         response.read()
                     timings.append((time.perf_counter() - started) * 1000)
-            return timings[len(CONVERSATION) :]  # first conversation warms up
+            return timings
         finally:
             stop(processes)
+
+
+def nearest_centre_benchmark(count: int = 10_000, queries: int = 2_000) -> None:
+    """Nearest-centre lookups over ``count`` generated centres (random points in Morocco)."""
+    import random
+
+    from bot.geo.directory import CENTER_TYPES, Center, CenterDirectory
+
+    rng = random.Random(1)
+    centers = [
+        Center(f"g{i}", "", f"G{i}", tuple(rng.sample(CENTER_TYPES, 2)), "x", "r", "", rng.uniform(21, 35.9),
+               rng.uniform(-17, -1.5), "", "", "generated", "", False)
+        for i in range(count)
+    ]  # fmt: skip
+    started = time.perf_counter()
+    directory = CenterDirectory(centers)
+    build_ms = (time.perf_counter() - started) * 1000
+    timings = []
+    for _ in range(queries):
+        lat, lon, kind = rng.uniform(21, 35.9), rng.uniform(-17, -1.5), rng.choice([None, *CENTER_TYPES])
+        started = time.perf_counter()
+        directory.nearest(lat, lon, kind)
+        timings.append((time.perf_counter() - started) * 1000)
+    print(
+        f"nearest centre over {count:,} centres: index {build_ms:.0f} ms, lookup p50 {statistics.median(timings):.3f} ms, "
+        f"p95 {percentile(timings, 95):.3f} ms ({queries} lookups)",
+        flush=True,
+    )
 
 
 def measure(name: str, config: Path | None) -> dict:
@@ -128,6 +162,7 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true", help="only measure the project")
     parser.add_argument("--reuse-model", action="store_true", help="do not retrain the project model")
     args = parser.parse_args()
+    nearest_centre_benchmark()
     project = measure("project", None if args.reuse_model else ROOT / "config.yml")
     rows = [project]
     if not args.skip_baseline:

@@ -239,3 +239,23 @@ def test_unknown_city_is_asked_again_with_suggestions(assistant):
     assert '/inform{"city": "tangier"}' in [b["payload"] for b in again[0]["buttons"]]
     result = " ".join(_texts(assistant.say(sender, '/inform{"city": "tangier"}')))
     assert "Tanger" in result
+
+
+@pytest.mark.parametrize(
+    ("command", "locale"), [("/exit", None), ("msa7", "ary_Latn"), ("امسح", "ary"), ("effacer", "fr")]
+)
+def test_short_erase_commands_ask_for_confirmation(assistant, command, locale):
+    replies = assistant.say(_sender(), command)
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/affirm", "/deny"]
+    if locale:
+        assert _texts(replies)[0] == _expected("utter_delete_confirm", locale)
+
+
+def test_danger_in_the_middle_of_the_centre_search_comes_first_then_the_search_goes_on(assistant):
+    sender = _sender()
+    assert _texts(assistant.say(sender, "Je cherche un centre social"))[0] == _expected(
+        "utter_ask_center_type", "fr"
+    )
+    replies = _texts(assistant.say(sender, "au secours il a un couteau"))
+    assert replies[0] == _expected("utter_emergency", "fr")
+    assert replies[-1] == _expected("utter_ask_center_type", "fr")
