@@ -253,9 +253,8 @@ def test_short_erase_commands_ask_for_confirmation(assistant, command, locale):
 
 def test_danger_in_the_middle_of_the_centre_search_comes_first_then_the_search_goes_on(assistant):
     sender = _sender()
-    assert _texts(assistant.say(sender, "Je cherche un centre social"))[0] == _expected(
-        "utter_ask_center_type", "fr"
-    )
+    question = _texts(assistant.say(sender, "Je cherche un centre social"))[0]
+    assert question == _expected("utter_ask_city", "fr")  # "social" already gives the type
     replies = _texts(assistant.say(sender, "au secours il a un couteau"))
     assert replies[0] == _expected("utter_emergency", "fr")
-    assert replies[-1] == _expected("utter_ask_center_type", "fr")
+    assert replies[-1] == question
