@@ -25,6 +25,8 @@ from bot.i18n.render import render_text
 
 logger = logging.getLogger(__name__)
 SEARCH_RADIUS_KM = 150.0
+#: Intents under which free text is taken as an answer to "which city?".
+CITY_ANSWER_INTENTS = ("inform", "find_center", "nlu_fallback")
 MAX_RESULTS = 3
 BABEL_LOCALE = {"ary": "ar_MA", "ar": "ar_MA", "ary_Latn": "fr_MA", "fr": "fr_MA"}
 #: Message keys this module renders itself (checked by ``make validate``).
@@ -155,6 +157,9 @@ class ValidateCenterSearchForm(FormValidationAction):
             return {"city": text}
         if not text.strip() or text.startswith("/"):
             return {"city": None}  # a button meant for another question: just ask again
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent not in CITY_ANSWER_INTENTS:
+            return {"city": None}  # danger or another question: the dialogue answers it first, silently
         mentions = gazetteer.find_mentions(text)
         city = mentions[0][0] if mentions else gazetteer.resolve(text)
         if city:

@@ -61,6 +61,14 @@ def test_city_answers_in_any_spelling_are_accepted():
     assert _validate_city("فالعيون")[0] == {"city": "laayoune"}
 
 
+def test_danger_typed_instead_of_a_city_is_left_to_the_emergency_rule():
+    dispatcher = CollectingDispatcher()
+    tracker = _tracker({"language": "fr"}, "au secours")
+    tracker.latest_message["intent"] = {"name": "emergency"}
+    assert ValidateCenterSearchForm().validate_city("au secours", dispatcher, tracker, {}) == {"city": None}
+    assert dispatcher.messages == []
+
+
 def test_unknown_city_asks_again_with_suggestions():
     result, messages = _validate_city("Tangerville")
     assert result == {"city": None}

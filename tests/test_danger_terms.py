@@ -69,3 +69,16 @@ def test_round_trip_through_the_model_format(terms):
 @pytest.mark.parametrize("message", ["3ndo mouss w kayjri 3liya", "راجلي سكران وعندو موس"])
 def test_knife_spellings_and_glued_conjunction(terms, message):
     assert terms.find(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["راجلي كيضربني كل نهار", "kaydrbni rajli", "زوجي يعنفني", "j'ai été violée", "harcèlement de rue tous les jours"],
+)
+def test_violence_phrases_are_found(terms, message):
+    assert terms.find_violence(message) is not None
+
+
+@pytest.mark.parametrize("message", ["bghit la carte dyal l i3a9a", "je meurs de faim", "كيفاش نتسجل فالسجل الاجتماعي"])
+def test_ordinary_requests_have_no_violence_phrase(terms, message):
+    assert terms.find_violence(message) is None

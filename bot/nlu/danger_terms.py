@@ -31,6 +31,7 @@ class DangerTerms:
 
     phrases: tuple[tuple[str, ...], ...]
     exceptions: tuple[tuple[str, ...], ...]
+    violence: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping, source: str = "<memory>") -> DangerTerms:
@@ -40,6 +41,9 @@ class DangerTerms:
         return cls(
             phrases=_phrase_tuples(data.get("phrases"), source, "phrases"),
             exceptions=_phrase_tuples(data.get("exceptions") or {}, source, "exceptions"),
+            violence=_phrase_tuples(data["violence_phrases"], source, "violence_phrases")
+            if data.get("violence_phrases")
+            else (),
         )
 
     @classmethod
@@ -56,21 +60,32 @@ class DangerTerms:
         return {
             "phrases": [list(p) for p in self.phrases],
             "exceptions": [list(p) for p in self.exceptions],
+            "violence": [list(p) for p in self.violence],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping) -> DangerTerms:
         """Inverse of :meth:`as_dict`."""
-        return cls(tuple(tuple(p) for p in data["phrases"]), tuple(tuple(p) for p in data["exceptions"]))
+        return cls(
+            tuple(tuple(p) for p in data["phrases"]),
+            tuple(tuple(p) for p in data["exceptions"]),
+            tuple(tuple(p) for p in data.get("violence", ())),
+        )
 
     def find(self, text: str) -> str | None:
         """Returns the danger phrase found in ``text`` (after removing exceptions), else ``None``."""
-        words = normalize_text(text).split()
-        words = _remove_exceptions(words, self.exceptions)
-        for phrase in self.phrases:
-            if _contains(words, phrase):
-                return " ".join(phrase)
-        return None
+        return _first_match(_remove_exceptions(normalize_text(text).split(), self.exceptions), self.phrases)
+
+    def find_violence(self, text: str) -> str | None:
+        """Returns the violence phrase found in ``text`` (after removing exceptions), else ``None``."""
+        return _first_match(_remove_exceptions(normalize_text(text).split(), self.exceptions), self.violence)
+
+
+def _first_match(words: list[str], phrases: Iterable[tuple[str, ...]]) -> str | None:
+    for phrase in phrases:
+        if _contains(words, phrase):
+            return " ".join(phrase)
+    return None
 
 
 def _phrase_tuples(section, source: str, name: str) -> tuple[tuple[str, ...], ...]:

@@ -1,4 +1,5 @@
-"""Rasa component that forces the ``emergency`` intent when a danger phrase is present.
+"""Rasa component that forces ``emergency`` on a danger phrase, and ``violence_support`` on a
+violence phrase the classifier did not treat as safety-related.
 
 It runs after the classifier and the fallback classifier, so neither a low confidence nor a
 wrong label can hide a message such as "he has a knife": safety does not depend on the model.
@@ -16,6 +17,18 @@ from bot.nlu.danger_terms import DEFAULT_TERMS_FILE, DangerTerms
 from bot.nlu.persisted_data import PersistedDataComponent
 
 EMERGENCY_INTENT = "emergency"
+VIOLENCE_INTENT = "violence_support"
+#: Predictions a violence phrase never overrides (already safety-first, or an erase request).
+KEEP_ON_VIOLENCE = frozenset(
+    {
+        "emergency",
+        "violence_support",
+        "child_protection",
+        "ask_violence_rights",
+        "ask_line_8350",
+        "delete_my_data",
+    }
+)
 INTENT_RANKING = "intent_ranking"
 
 
@@ -43,14 +56,20 @@ class SafetyNet(PersistedDataComponent):
         if self._terms is None:
             return messages
         for message in messages:
-            phrase = self._terms.find(message.get(TEXT) or "")
-            if phrase is None:
+            text = message.get(TEXT) or ""
+            if self._terms.find(text) is not None:
+                _force(message, EMERGENCY_INTENT)
                 continue
-            forced = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [
-                r for r in (message.get(INTENT_RANKING) or []) if r.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
-            ]
-            message.set(INTENT, forced, add_to_output=True)
-            message.set(INTENT_RANKING, [forced, *ranking], add_to_output=True)
-            message.set("safety_net", True, add_to_output=True)
+            predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if predicted not in KEEP_ON_VIOLENCE and self._terms.find_violence(text) is not None:
+                _force(message, VIOLENCE_INTENT)
         return messages
+
+
+def _force(message: Message, intent: str) -> None:
+    """Sets ``intent`` with full confidence and marks the message as routed by the safety net."""
+    forced = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [r for r in (message.get(INTENT_RANKING) or []) if r.get(INTENT_NAME_KEY) != intent]
+    message.set(INTENT, forced, add_to_output=True)
+    message.set(INTENT_RANKING, [forced, *ranking], add_to_output=True)
+    message.set("safety_net", intent, add_to_output=True)
