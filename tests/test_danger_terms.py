@@ -73,12 +73,20 @@ def test_knife_spellings_and_glued_conjunction(terms, message):
 
 @pytest.mark.parametrize(
     "message",
-    ["راجلي كيضربني كل نهار", "kaydrbni rajli", "زوجي يعنفني", "j'ai été violée", "harcèlement de rue tous les jours"],
+    [
+        "راجلي كيضربني كل نهار",
+        "kaydrbni rajli",
+        "زوجي يعنفني",
+        "j'ai été violée",
+        "harcèlement de rue tous les jours",
+    ],
 )
 def test_violence_phrases_are_found(terms, message):
     assert terms.find_violence(message) is not None
 
 
-@pytest.mark.parametrize("message", ["bghit la carte dyal l i3a9a", "je meurs de faim", "كيفاش نتسجل فالسجل الاجتماعي"])
+@pytest.mark.parametrize(
+    "message", ["bghit la carte dyal l i3a9a", "je meurs de faim", "كيفاش نتسجل فالسجل الاجتماعي"]
+)
 def test_ordinary_requests_have_no_violence_phrase(terms, message):
     assert terms.find_violence(message) is None
