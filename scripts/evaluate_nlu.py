@@ -75,7 +75,7 @@ def evaluate(config: Path, folds: int, name: str, limit_folds: int | None = None
     examples = [e for e in data.intent_examples if e.get("text")]
     strata = [f"{e.get('intent')}|{variety_of(e)}" for e in examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
-    truth, predicted, varieties, languages, texts = [], [], [], [], []
+    truth, predicted, varieties, languages, texts, ranked = [], [], [], [], [], []
     train_seconds = []
     for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, strata)):
         if limit_folds is not None and fold >= limit_folds:
@@ -94,8 +94,30 @@ def evaluate(config: Path, folds: int, name: str, limit_folds: int | None = None
             texts.append(example.get("text"))
             detected = [e["value"] for e in parse.get("entities", []) if e["entity"] == "detected_language"]
             languages.append(detected[0] if detected else None)
+            top = next((r for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"), {})
+            ranked.append((top.get("name") or "None", float(top.get("confidence") or 0.0)))
         print(f"fold {fold + 1}/{folds}: trained in {train_seconds[-1]:.0f}s", flush=True)
-    return summarise(name, truth, predicted, varieties, languages, texts, train_seconds)
+    report = summarise(name, truth, predicted, varieties, languages, texts, train_seconds)
+    report["fallback_thresholds"] = threshold_sweep(truth, ranked, varieties)
+    return report
+
+
+def threshold_sweep(truth, ranked, varieties) -> dict:
+    """Macro-F1 per variety as if the fallback threshold were each candidate value (no retraining:
+    the classifier's own top intent and confidence are kept for every example)."""
+    sweep = {}
+    for threshold in (0.2, 0.3, 0.35, 0.4, 0.45):
+        simulated = ["nlu_fallback" if conf < threshold else name for name, conf in ranked]
+        row = {}
+        for variety in VARIETIES:
+            idx = [i for i, v in enumerate(varieties) if v == variety]
+            if idx:
+                t = [truth[i] for i in idx]
+                row[variety] = round(float(f1_score(t, [simulated[i] for i in idx], average="macro",
+                                                    labels=sorted(set(t)), zero_division=0)), 4)  # fmt: skip
+        row["fallback_share"] = round(sum(p == "nlu_fallback" for p in simulated) / len(simulated), 4)
+        sweep[str(threshold)] = row
+    return sweep
 
 
 def summarise(name, truth, predicted, varieties, languages, texts, train_seconds) -> dict:
@@ -197,6 +219,10 @@ def print_report(report: dict) -> None:
         print(
             f"{variety:<10} {row['n']:>5} {row['macro_f1']:>9.3f} {row['accuracy']:>9.3f} {safety:>14} {language:>9}"
         )
+    print("\nmacro-F1 if the fallback threshold were …")
+    for threshold, row in report.get("fallback_thresholds", {}).items():
+        cells = " ".join(f"{v} {row[v]:.3f}" for v in VARIETIES if v in row)
+        print(f"  {threshold:>5}: {cells}  (fallback share {row['fallback_share']:.1%})")
     seconds = report["train_seconds_per_fold"]
     print(f"training per fold: {np.mean(seconds):.0f}s on average")
 
