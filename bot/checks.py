@@ -66,10 +66,11 @@ def _line_of(lines: list[str], fragment: str) -> int:
 
 def check_files(root: Path = ROOT) -> list[Problem]:
     """Directory, catalogue, gazetteer and danger terms load without errors."""
-    from bot.geo.directory import DirectoryError, load_directory
+    from bot.content_errors import ContentError
+    from bot.geo.directory import load_directory
     from bot.geo.gazetteer import Gazetteer, GazetteerError
     from bot.nlu.danger_terms import DangerTerms, DangerTermsError
-    from bot.services.catalogue import CatalogueError, load_catalogue
+    from bot.services.catalogue import load_catalogue
 
     problems: list[Problem] = []
     for check in (
@@ -80,7 +81,7 @@ def check_files(root: Path = ROOT) -> list[Problem]:
     ):
         try:
             check()
-        except (DirectoryError, CatalogueError) as error:
+        except ContentError as error:
             problems.extend(_problem(text) for text in error.problems)
         except (GazetteerError, DangerTermsError) as error:
             problems.append(_problem(str(error)))

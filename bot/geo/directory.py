@@ -16,6 +16,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from bot.content_errors import ContentError
+
 DIRECTORY_DIR = Path(__file__).resolve().parents[2] / "data" / "centers"
 COLUMNS = (
     "id", "name_ar", "name_fr", "types", "city", "region", "address", "latitude", "longitude", "phone",
@@ -29,12 +31,8 @@ _PHONE = re.compile(r"^(?:\+212|0)[5-8]\d{8}$")
 EARTH_RADIUS_KM = 6371.0088
 
 
-class DirectoryError(ValueError):
-    """The directory file has problems; ``problems`` lists each as ``file:line: text``."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class DirectoryError(ContentError):
+    """The centres directory has problems (each as ``file:line: text``)."""
 
 
 @dataclass(frozen=True)

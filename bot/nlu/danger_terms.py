@@ -72,13 +72,18 @@ class DangerTerms:
             tuple(tuple(p) for p in data.get("violence", ())),
         )
 
+    def scan(self, text: str) -> tuple[str | None, str | None]:
+        """The danger phrase and the violence phrase found in ``text`` (normalised once, exceptions removed)."""
+        words = _remove_exceptions(normalize_text(text).split(), self.exceptions)
+        return _first_match(words, self.phrases), _first_match(words, self.violence)
+
     def find(self, text: str) -> str | None:
         """Returns the danger phrase found in ``text`` (after removing exceptions), else ``None``."""
-        return _first_match(_remove_exceptions(normalize_text(text).split(), self.exceptions), self.phrases)
+        return self.scan(text)[0]
 
     def find_violence(self, text: str) -> str | None:
         """Returns the violence phrase found in ``text`` (after removing exceptions), else ``None``."""
-        return _first_match(_remove_exceptions(normalize_text(text).split(), self.exceptions), self.violence)
+        return self.scan(text)[1]
 
 
 def _first_match(words: list[str], phrases: Iterable[tuple[str, ...]]) -> str | None:

@@ -57,11 +57,12 @@ class SafetyNet(PersistedDataComponent):
             return messages
         for message in messages:
             text = message.get(TEXT) or ""
-            if self._terms.find(text) is not None:
+            danger, violence = self._terms.scan(text)
+            if danger is not None:
                 _force(message, EMERGENCY_INTENT)
                 continue
             predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if predicted not in KEEP_ON_VIOLENCE and self._terms.find_violence(text) is not None:
+            if predicted not in KEEP_ON_VIOLENCE and violence is not None:
                 _force(message, VIOLENCE_INTENT)
         return messages
 

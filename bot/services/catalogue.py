@@ -14,18 +14,16 @@ from typing import Mapping
 
 import yaml
 
+from bot.content_errors import ContentError
+
 CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "data" / "services"
 LOCALES = ("fr", "ar", "ary", "ary_Latn")
 FIELDS = ("title", "summary", "how", "documents", "where")
 TOPICS = ("ministry", "women", "children", "disability", "elderly", "social_aid", "homeless", "general")
 
 
-class CatalogueError(ValueError):
-    """Problems in the catalogue files, one ``file: text`` per line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class CatalogueError(ContentError):
+    """The services catalogue has problems (each as ``file: text``)."""
 
 
 @dataclass(frozen=True)
