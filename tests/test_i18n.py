@@ -99,4 +99,34 @@ def test_check_reports_placeholder_mismatch(project_copy):
 def test_check_reports_a_missing_locale(project_copy):
     shutil.rmtree(project_copy / "locales/ary_Latn")
     problems = [p.text for p in check_catalogs(project_copy) if p.level == "error"]
-    assert "catalogue for locale 'ary_Latn' is missing" in problems
+    assert "catalogue 'messages' for locale 'ary_Latn' is missing" in problems
+
+
+def test_catalogue_domains_are_merged_and_checked_per_domain(project_copy):
+    """A feature's own domain (e.g. handoff.po) is loaded beside messages.po and must exist in every locale."""
+    from bot.i18n.catalogs import _messages, translate
+
+    for locale in ("ary", "ary_Latn", "ar"):
+        (project_copy / f"locales/{locale}/LC_MESSAGES/extra.po").write_text(
+            f'msgid ""\nmsgstr ""\n\nmsgid "utter_extra_test"\nmsgstr "extra {locale}"\n', encoding="utf-8"
+        )
+    _messages.cache_clear()
+    try:
+        assert translate("utter_extra_test", "ar", project_copy / "locales") == "extra ar"
+        assert translate("utter_greet", "ar", project_copy / "locales") != "utter_greet"
+    finally:
+        _messages.cache_clear()
+    problems = [p.text for p in check_catalogs(project_copy) if p.level == "error"]
+    assert "catalogue 'extra' for locale 'fr' is missing" in problems
+
+
+def test_a_key_in_two_domains_is_an_error(project_copy):
+    for locale in ("ary", "ary_Latn", "ar", "fr"):
+        (project_copy / f"locales/{locale}/LC_MESSAGES/extra.po").write_text(
+            'msgid ""\nmsgstr ""\n\nmsgid "utter_greet"\nmsgstr "again"\n', encoding="utf-8"
+        )
+    problems = [p.text for p in check_catalogs(project_copy) if p.level == "error"]
+    assert (
+        "'utter_greet' is also in domain 'extra'" in problems
+        or "'utter_greet' is also in domain 'messages'" in problems
+    )

@@ -25,40 +25,53 @@ FALLBACKS = {"ary_Latn": ("ary", "fr"), "ary": ("ar", "fr"), "ar": ("ary", "fr")
 RTL_LOCALES = frozenset({"ary", "ar"})
 
 
-def po_path(locale: str, locales_dir: Path = LOCALES_DIR) -> Path:
-    """Where the editable catalogue of ``locale`` lives."""
-    return locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+def po_path(locale: str, locales_dir: Path = LOCALES_DIR, domain: str = DOMAIN) -> Path:
+    """Where the editable catalogue ``domain`` of ``locale`` lives."""
+    return locales_dir / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def catalog_domains(locales_dir: Path = LOCALES_DIR) -> list[str]:
+    """Every catalogue domain found in any locale.
+
+    Each feature owns one domain (``messages``, ``handoff``, ``eligibility``…) so that teams edit
+    separate files; the assistant merges them, and ``make i18n-check`` wants each in every locale.
+    """
+    return sorted({path.stem for path in locales_dir.glob("*/LC_MESSAGES/*.po")} | {DOMAIN})
+
+
+def po_paths(locale: str, locales_dir: Path = LOCALES_DIR) -> list[Path]:
+    """The existing catalogues of ``locale``, one per domain."""
+    return [p for d in catalog_domains(locales_dir) if (p := po_path(locale, locales_dir, d)).exists()]
 
 
 def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> list[Path]:
     """Compiles every ``.po`` into its ``.mo`` (fuzzy entries excluded); returns the written files."""
     written = []
     for locale in LOCALES:
-        source = po_path(locale, locales_dir)
-        if not source.exists():
-            continue
-        with source.open("rb") as handle:
-            catalog = read_po(handle, locale=None)
-        target = source.with_suffix(".mo")
-        with target.open("wb") as handle:
-            write_mo(handle, catalog, use_fuzzy=False)
-        written.append(target)
+        for source in po_paths(locale, locales_dir):
+            with source.open("rb") as handle:
+                catalog = read_po(handle, locale=None)
+            target = source.with_suffix(".mo")
+            with target.open("wb") as handle:
+                write_mo(handle, catalog, use_fuzzy=False)
+            written.append(target)
     return written
 
 
 @cache
 def _messages(locale: str, locales_dir: Path = LOCALES_DIR) -> dict[str, str]:
-    source = po_path(locale, locales_dir)
-    if not source.exists():
-        logger.warning("No catalogue for locale %s at %s", locale, source)
+    sources = po_paths(locale, locales_dir)
+    if not sources:
+        logger.warning("No catalogue for locale %s in %s", locale, locales_dir)
         return {}
-    with source.open("rb") as handle:
-        catalog = read_po(handle, locale=None)
-    return {
-        message.id: message.string
-        for message in catalog
-        if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
-    }
+    messages: dict[str, str] = {}
+    for source in sources:
+        with source.open("rb") as handle:
+            catalog = read_po(handle, locale=None)
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and message.string and not message.fuzzy:
+                messages.setdefault(message.id, message.string)
+    return messages
 
 
 def translate(key: str, locale: str, locales_dir: Path = LOCALES_DIR) -> str:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from bot.i18n.catalogs import LOCALES, LOCALES_DIR, po_path
+from bot.i18n.catalogs import LOCALES, LOCALES_DIR, catalog_domains, po_path
 
 ROOT = LOCALES_DIR.parent
 _PLACEHOLDER = re.compile(r"{([^{}\n]+)}")
@@ -73,18 +74,41 @@ def check_catalogs(root: Path = ROOT, locales: tuple[str, ...] = LOCALES) -> lis
     """All translation problems of the project at ``root``."""
     problems: list[Problem] = []
     required = {**action_keys(), **domain_keys(root / "domain.yml")}
-    catalogs = {}
+    catalogs: dict[str, tuple[str, Catalog]] = {}
+    owner: dict[str, str] = {}  # key -> domain that defines it (a key lives in one domain only)
     for locale in locales:
-        path = po_path(locale, root / "locales")
-        rel = str(path.relative_to(root))
-        if not path.exists():
-            problems.append(Problem(rel, 0, "error", f"catalogue for locale '{locale}' is missing"))
-            continue
-        try:
-            with path.open("rb") as handle:
-                catalogs[locale] = (rel, read_po(handle, locale=None, abort_invalid=True))
-        except Exception as error:  # babel raises several types for a broken file
-            problems.append(Problem(rel, getattr(error, "lineno", 0), "error", f"cannot parse: {error}"))
+        merged = Catalog(locale=None)
+        rel_first = ""
+        for domain in catalog_domains(root / "locales"):
+            path = po_path(locale, root / "locales", domain)
+            rel = str(path.relative_to(root))
+            rel_first = rel_first or rel
+            if not path.exists():
+                problems.append(
+                    Problem(rel, 0, "error", f"catalogue '{domain}' for locale '{locale}' is missing")
+                )
+                continue
+            try:
+                with path.open("rb") as handle:
+                    catalog = read_po(handle, locale=None, abort_invalid=True)
+            except Exception as error:  # babel raises several types for a broken file
+                problems.append(Problem(rel, getattr(error, "lineno", 0), "error", f"cannot parse: {error}"))
+                continue
+            for message in catalog:
+                if not (message.id and isinstance(message.id, str)):
+                    continue
+                if owner.setdefault(message.id, domain) != domain:
+                    problems.append(
+                        Problem(
+                            rel,
+                            message.lineno,
+                            "error",
+                            f"'{message.id}' is also in domain '{owner[message.id]}'",
+                        )
+                    )
+                    continue
+                merged[message.id] = message
+        catalogs[locale] = (rel_first, merged)
     all_keys = set(required)
     for _, catalog in catalogs.values():
         all_keys.update(m.id for m in catalog if m.id and isinstance(m.id, str))
