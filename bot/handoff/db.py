@@ -1,0 +1,93 @@
+"""Connects to the handoff database and brings its schema up to date with Alembic.
+
+SQLite under ``var/`` is the embedded default; ``HANDOFF_DB_URL`` selects PostgreSQL in production.
+The action server, the console and the tools all call :func:`connect`, so whichever starts first
+migrates the schema; a lock (a file for SQLite, an advisory lock for PostgreSQL) keeps two
+processes from migrating at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_ADVISORY_LOCK_ID = 0x4A495352  # "JISR"
+
+
+def database_url(value: str | None = None) -> str:
+    """The handoff database URL: given, else ``HANDOFF_DB_URL``, else SQLite in ``var/``."""
+    if value:
+        return value if "://" in value else f"sqlite:///{value}"
+    if os.environ.get("HANDOFF_DB_URL"):
+        return os.environ["HANDOFF_DB_URL"]
+    return f"sqlite:///{os.environ.get('HANDOFF_DB', ROOT / 'var' / 'handoff.db')}"
+
+
+def _alembic_config(connection: sa.engine.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def _migration_lock(engine: sa.engine.Engine) -> Iterator[sa.engine.Connection]:
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database or ""
+        lock_path = Path(f"{database}.migrate.lock") if database and database != ":memory:" else None
+        if lock_path:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            with lock_path.open("w") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                with engine.begin() as connection:
+                    yield connection
+            return
+        with engine.begin() as connection:
+            yield connection
+        return
+    with engine.begin() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_ID})
+        yield connection
+
+
+def migrate(engine: sa.engine.Engine) -> None:
+    """Upgrades the schema to the newest migration (a no-op when it is current)."""
+    with _migration_lock(engine) as connection:
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def create_engine(url: str | None = None) -> sa.engine.Engine:
+    """An engine for the handoff database, with SQLite set up for several processes."""
+    resolved = database_url(url)
+    if resolved.startswith("sqlite"):
+        path = sa.engine.make_url(resolved).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(resolved, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(resolved, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def connect(url: str | None = None) -> sessionmaker:
+    """A session factory on a migrated handoff database."""
+    engine = create_engine(url)
+    migrate(engine)
+    return sessionmaker(bind=engine, expire_on_commit=False, class_=Session, future=True)
