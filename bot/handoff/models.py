@@ -83,6 +83,10 @@ class HandoffMessage(Base):
     created_at = sa.Column(sa.Float, nullable=False)
     delivered_at = sa.Column(sa.Float)
     delivery_attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    #: Outbox notices to the bot (author ``system``): ``handoff_claimed`` or ``handoff_closed``.
+    event = sa.Column(sa.String(32))
+    #: Not delivered before this time: leased by a delivery worker, or backing off after a failure.
+    not_before = sa.Column(sa.Float)
 
 
 class AuditEntry(Base):
@@ -96,3 +100,15 @@ class AuditEntry(Base):
     action = sa.Column(sa.String(32), nullable=False)
     handoff_id = sa.Column(sa.Integer)
     detail = sa.Column(sa.String(255))
+
+
+class LoginAttempt(Base):
+    """One console login attempt, kept to rate-limit failures per username and per address."""
+
+    __tablename__ = "login_attempts"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(sa.Float, nullable=False, index=True)
+    username = sa.Column(sa.String(64), nullable=False, index=True)
+    ip = sa.Column(sa.String(64), nullable=False, index=True)
+    success = sa.Column(sa.Boolean, nullable=False)

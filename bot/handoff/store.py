@@ -26,6 +26,8 @@ DEFAULT_HANDLING_MINUTES = 10.0
 #: How many recent closed handoffs the wait estimate looks at.
 RECENT_HANDOFFS = 30
 OPEN_STATUSES = ("queued", "claimed")
+#: Outbox authors: caseworker replies and ``system`` notices (claimed/closed) for the bot.
+OUTBOX_AUTHORS = ("caseworker", "system")
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,10 @@ class HandoffStore:
             )
             won = result.rowcount == 1
             session.add(_audit(staff_id, "claim" if won else "claim_lost", handoff_id, now=now))
+            if won:
+                staff = session.get(StaffUser, staff_id)
+                name = staff.display_name if staff else ""
+                _notify_bot(session, handoff_id, "handoff_claimed", name, staff_id, now)
         return won
 
     def transfer(self, handoff_id: int, from_staff: int, to_staff: int, supervisor: bool = False) -> bool:
@@ -240,6 +246,7 @@ class HandoffStore:
             done = result.rowcount == 1
             if done:
                 session.add(_audit(staff_id, "close", handoff_id, outcome, now=now))
+                _notify_bot(session, handoff_id, "handoff_closed", "", staff_id, now)
         return done
 
     def add_caseworker_message(self, handoff_id: int, staff_id: int, text: str) -> HandoffMessage | None:
@@ -270,23 +277,47 @@ class HandoffStore:
             )
 
     def undelivered(self, limit: int = 100) -> list[tuple[HandoffMessage, Handoff]]:
-        """Caseworker replies not yet accepted by Rasa, oldest first (the outbox)."""
+        """Caseworker replies and notices not yet accepted by Rasa, oldest first (the outbox)."""
         with self.sessions() as session:
             return list(
                 session.execute(
                     sa.select(HandoffMessage, Handoff)
                     .join(Handoff, Handoff.id == HandoffMessage.handoff_id)
-                    .where(HandoffMessage.author == "caseworker", HandoffMessage.delivered_at.is_(None))
+                    .where(HandoffMessage.author.in_(OUTBOX_AUTHORS), HandoffMessage.delivered_at.is_(None))
                     .order_by(HandoffMessage.id)
                     .limit(limit)
                 ).all()
             )
 
-    def mark_delivered(self, message_id: int, delivered: bool) -> None:
-        """Records a delivery attempt of a caseworker reply and whether it succeeded."""
+    def lease(self, message_id: int, seconds: float, now: float | None = None) -> bool:
+        """Reserves an outbox row for one delivery worker; False if another holds it or it is done.
+
+        With several console processes each runs a worker; the lease keeps them from sending the
+        same reply twice, and expires so a crashed worker's rows are picked up again.
+        """
+        now = time.time() if now is None else now
+        with self.sessions.begin() as session:
+            result = session.execute(
+                sa.update(HandoffMessage)
+                .where(
+                    HandoffMessage.id == message_id,
+                    HandoffMessage.delivered_at.is_(None),
+                    sa.or_(HandoffMessage.not_before.is_(None), HandoffMessage.not_before <= now),
+                )
+                .values(not_before=now + seconds)
+            )
+            return result.rowcount == 1
+
+    def mark_delivered(self, message_id: int, delivered: bool, retry_at: float | None = None) -> None:
+        """Records a delivery attempt of an outbox row and whether it succeeded.
+
+        ``retry_at`` (after a failure) holds the row back until then, so retries back off.
+        """
         values: dict = {"delivery_attempts": HandoffMessage.delivery_attempts + 1}
         if delivered:
             values["delivered_at"] = time.time()
+        elif retry_at is not None:
+            values["not_before"] = retry_at
         with self.sessions.begin() as session:
             session.execute(sa.update(HandoffMessage).where(HandoffMessage.id == message_id).values(**values))
 
@@ -349,6 +380,22 @@ class HandoffStore:
             session.execute(
                 sa.update(StaffUser).where(StaffUser.id == staff_id).values(last_seen_at=now or time.time())
             )
+
+
+def _notify_bot(session, handoff_id: int, event: str, text: str, staff_id: int, now: float) -> None:
+    """Queues a notice for the bot in the outbox, in the transaction of the change it announces.
+
+    Only live handoffs have a citizen waiting in the chat; a callback request has nobody to tell.
+    """
+    kind = session.scalar(sa.select(Handoff.kind).where(Handoff.id == handoff_id))
+    if kind != "live":
+        return
+    session.add(
+        HandoffMessage(
+            handoff_id=handoff_id, author="system", staff_id=staff_id, text=text, history=False,
+            alert=False, created_at=now, delivery_attempts=0, event=event,
+        )
+    )  # fmt: skip
 
 
 def _audit(
