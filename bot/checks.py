@@ -67,6 +67,7 @@ def _line_of(lines: list[str], fragment: str) -> int:
 def check_files(root: Path = ROOT) -> list[Problem]:
     """Directory, catalogue, gazetteer and danger terms load without errors."""
     from bot.content_errors import ContentError
+    from bot.eligibility.validate import validate_eligibility
     from bot.geo.directory import load_directory
     from bot.geo.gazetteer import Gazetteer, GazetteerError
     from bot.nlu.danger_terms import DangerTerms, DangerTermsError
@@ -78,6 +79,7 @@ def check_files(root: Path = ROOT) -> list[Problem]:
         lambda: load_catalogue(root / "data" / "services"),
         lambda: Gazetteer.load(root / "data" / "gazetteer" / "cities.yml"),
         lambda: DangerTerms.load(root / "data" / "safety" / "danger_terms.yml"),
+        lambda: validate_eligibility(root),  # data/eligibility: rules, sources, translations
     ):
         try:
             check()
