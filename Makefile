@@ -41,10 +41,8 @@ run: train ## install, train if needed, start the assistant (REST on 127.0.0.1:5
 shell: ## talk to the running assistant in the terminal
 	$(PY) -m bot.chat --port $${RASA_PORT:-5005}
 
-validate: install ## Rasa data validation plus the project's content checks
-	$(PY) -m rasa data validate --fail-on-warnings --config config.yml --domain domain.yml \
-	  --data data/nlu data/rules data/stories
-	$(PY) -m bot.checks
+validate: install ## every content check (Rasa's validation included), each problem once as file:line
+	@$(PY) -m bot.checks
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests scripts

@@ -1,8 +1,10 @@
 """`make validate`: the project's content checks, each problem printed once as ``file:line: …``.
 
-Runs after Rasa's own data validation: translations in every locale, examples per intent and
-variety, entity annotations aligned with tokens, the centres directory, the services catalogue,
-the gazetteer and the danger terms. Exit code 1 on any error; warnings are listed separately.
+Rasa's own data validation (run in-process by bot.validation, located and with fix hints),
+translations in every locale, examples per intent and variety, entity annotations aligned with
+tokens, the centres directory, the services catalogue, the gazetteer, the danger terms, duplicate
+examples across intents, unused responses and stories that contradict rules. Exit code 1 on any
+error; warnings are listed separately. docs/content-guide.md explains every message.
 """
 
 from __future__ import annotations
@@ -98,14 +100,12 @@ def _problem(text: str) -> Problem:
 
 
 def main() -> None:
-    """Prints errors, then warnings; exit 1 on errors."""
+    """Prints errors, then warnings, each once; exit 1 on errors."""
+    from bot.validation.report import print_report, project_checks
+
     problems = check_catalogs(ROOT) + check_examples() + check_files()
-    errors = [p for p in problems if p.level == "error"]
-    warnings = [p for p in problems if p.level != "error"]
-    for problem in errors + warnings:
-        print(problem)
-    print(f"content checks: {len(errors)} error(s), {len(warnings)} warning(s)")
-    sys.exit(1 if errors else 0)
+    problems += project_checks(ROOT)  # Rasa's validation, duplicates, unused responses, stories vs rules
+    sys.exit(print_report(problems))
 
 
 if __name__ == "__main__":
