@@ -101,7 +101,7 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
             else:
                 request.ctx.user = user
                 await asyncio.to_thread(app.ctx.store.touch_staff, user.id)
-        if request.method == "POST":
+        if request.method == "POST" and request.route is not None:  # unrouted: 404/405 follows
             token = request.headers.get("x-csrf-token")
             if token is None:
                 try:
