@@ -1,0 +1,365 @@
+"""Eligibility guidance in conversation: one generic form driven by ``data/eligibility/*.yml``.
+
+Why one generic form rather than one form per programme: the questions, their order and which ones are
+needed live in the data (the engine asks only what the rules still need), so a content team adds a
+programme or a question without touching ``domain.yml``. The form requests one slot,
+``eligibility_answer``, again and again; each reply is interpreted against the current question and
+filed in ``eligibility_answers`` (``{"programme": id, "answers": {slot: value}}``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Mapping
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.locale import button, tracker_locale
+from bot.eligibility.answers import STOP, Reply, check_number, correction_target, interpret, read_number
+from bot.eligibility.engine import AmountEstimate, Outcome, evaluate_programme, next_question
+from bot.eligibility.loader import EligibilityError, default_programmes
+from bot.eligibility.model import DONT_KNOW, NO, OUTCOMES, YES, Programme, Question
+from bot.i18n.catalogs import LOCALES, translate
+from bot.i18n.render import render_text
+
+logger = logging.getLogger(__name__)
+
+#: Topic intents whose information precedes a check of the matching programme.
+TOPIC_PROGRAMMES = {
+    "disability_card": "disability_card", "elderly_care": "elderly_admission", "social_aid": "direct_social_aid",
+    "disability_schooling": "inclusive_schooling", "disability_employment": "disability_employment",
+}  # fmt: skip
+STATIC_KEYS = (
+    "btn_elig_check", "elig_intro", "elig_ask_programme", "elig_invalid_programme", "elig_invalid_yes_no",
+    "elig_invalid_number", "elig_invalid_range", "elig_invalid_negative", "elig_invalid_sum",
+    "elig_invalid_choice", "elig_correction_noted", "elig_stopped", "elig_btn_yes", "elig_btn_no",
+    "elig_btn_dont_know", "elig_btn_stop", "elig_btn_none", "elig_btn_center", "elig_value_yes",
+    "elig_value_no", "elig_value_dont_know", "elig_because", "elig_advice_header", "elig_documents_header",
+    "elig_apply_header", "elig_disclaimer", "elig_reason_default", "elig_estimate_line",
+    "elig_estimate_minimum", "elig_estimate_adults_only", "elig_estimate_unknown",
+    "btn_talk_human",
+    *(f"elig_outcome_{o}" for o in OUTCOMES),
+)  # fmt: skip
+
+
+def _data_keys() -> tuple[str, ...]:
+    try:
+        return tuple(sorted({key for p in default_programmes().values() for key in p.keys}))
+    except EligibilityError as error:  # reported with file and line by `make validate`
+        logger.error("Eligibility data not loaded:\n%s", error)
+        return ()
+
+
+#: Message keys this module renders itself (checked by ``make validate``): fixed ones and the data's.
+MESSAGE_KEYS = STATIC_KEYS + _data_keys()
+
+
+def programmes() -> dict[str, Programme]:
+    """The programmes; an empty mapping (the check says it cannot help) if the data is broken."""
+    try:
+        return default_programmes()
+    except EligibilityError as error:
+        logger.error("Eligibility data not loaded:\n%s", error)
+        return {}
+
+
+def _state(tracker: Tracker, programme_id: str | None) -> dict[str, Any]:
+    """Answers given so far for ``programme_id`` (another programme's answers do not count)."""
+    stored = tracker.get_slot("eligibility_answers")
+    if isinstance(stored, Mapping) and stored.get("programme") == programme_id:
+        return dict(stored.get("answers") or {})
+    return {}
+
+
+def _pack(programme_id: str, answers: Mapping[str, Any]) -> dict[str, Any]:
+    return {"programme": programme_id, "answers": dict(answers)}
+
+
+def _current(tracker: Tracker) -> tuple[Programme | None, dict[str, Any]]:
+    programme = programmes().get(str(tracker.get_slot("eligibility_programme") or ""))
+    return programme, (_state(tracker, programme.id) if programme else {})
+
+
+def option_labels(question: Question) -> dict[str, list[str]]:
+    """Each option's label in every locale, to recognise a typed choice."""
+    return {o.value: [translate(o.text, locale) for locale in LOCALES] for o in question.options}
+
+
+def show_value(question: Question, value: Any, locale: str) -> str:
+    """An answer as the citizen reads it."""
+    if value in (YES, NO, DONT_KNOW):
+        return translate(f"elig_value_{value}", locale)
+    option = next((o for o in question.options if o.value == value), None)
+    return translate(option.text, locale) if option else str(value)
+
+
+def question_buttons(question: Question, locale: str) -> list[dict]:
+    """Buttons for closed answers, "I don't know" and "stop"."""
+    buttons = []
+    if question.type == "yes_no":
+        buttons += [button("elig_btn_yes", "/affirm", locale), button("elig_btn_no", "/deny", locale)]
+    elif question.type == "choice":
+        buttons += [
+            button(o.text, f'/inform{{"eligibility_value": "{o.value}"}}', locale) for o in question.options
+        ]
+    elif question.type == "count":
+        buttons.append(button("elig_btn_none", '/inform{"number": "0"}', locale))
+    buttons.append(button("elig_btn_dont_know", "/dont_know", locale))
+    buttons.append(button("elig_btn_stop", f'/inform{{"eligibility_value": "{STOP}"}}', locale))
+    return buttons
+
+
+def _latest(tracker: Tracker) -> tuple[str | None, list[dict], str]:
+    message = tracker.latest_message or {}
+    return (
+        (message.get("intent") or {}).get("name"),
+        list(message.get("entities") or []),
+        message.get("text") or "",
+    )
+
+
+class ActionEligibilityStart(Action):
+    """Starts a check: the programme from the button, else from the topic just discussed, else asked."""
+
+    def name(self) -> str:
+        return "action_eligibility_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        locale = tracker_locale(tracker)
+        _, entities, _ = _latest(tracker)
+        programme_id = next(
+            (e.get("value") for e in entities if e.get("entity") == "eligibility_programme"), None
+        )
+        if programme_id not in programmes():
+            programme_id = self._recent_topic(tracker)
+        programme = programmes().get(programme_id or "")
+        title = translate(programme.title, locale) if programme else ""
+        dispatcher.utter_message(text=render_text("elig_intro", locale, {"programme": title}))
+        return [
+            SlotSet("eligibility_programme", programme.id if programme else None),
+            SlotSet("eligibility_answers", None), SlotSet("eligibility_answer", None),
+            SlotSet("eligibility_stopped", False),
+        ]  # fmt: skip
+
+    @staticmethod
+    def _recent_topic(tracker: Tracker, lookback: int = 4) -> str | None:
+        """The programme of the latest topic question among the last few messages."""
+        users = [e for e in tracker.events if e.get("event") == "user"][-lookback - 1 : -1]
+        for event in reversed(users):
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent in TOPIC_PROGRAMMES:
+                return TOPIC_PROGRAMMES[intent]
+        return None
+
+
+class ValidateEligibilityForm(FormValidationAction):
+    """Which question comes next, and what each reply means for it."""
+
+    def name(self) -> str:
+        return "validate_eligibility_form"
+
+    async def required_slots(
+        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[str]:
+        if tracker.get_slot("eligibility_stopped"):
+            return []
+        programme, answers = _current(tracker)
+        if programme is None:
+            return ["eligibility_programme"]
+        return ["eligibility_answer"] if next_question(programme, answers) else []
+
+    def validate_eligibility_programme(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        if slot_value in programmes():
+            return {"eligibility_programme": slot_value, "eligibility_answers": None}
+        intent, entities, _ = _latest(tracker)
+        if intent in ("goodbye",) or any(e.get("value") == STOP for e in entities):
+            return {"eligibility_programme": None, "eligibility_stopped": True}
+        dispatcher.utter_message(text=render_text("elig_invalid_programme", tracker_locale(tracker)))
+        return {"eligibility_programme": None}
+
+    def validate_eligibility_answer(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        programme, answers = _current(tracker)
+        question = next_question(programme, answers) if programme else None
+        if programme is None or question is None:
+            return {"eligibility_answer": None}
+        locale = tracker_locale(tracker)
+        intent, entities, text = _latest(tracker)
+        reply = interpret(programme, question, answers, intent, entities, text, option_labels(question))
+        if reply.kind == "stop":
+            return {"eligibility_answer": None, "eligibility_stopped": True}
+        if reply.kind == "invalid":
+            dispatcher.utter_message(text=render_text(reply.error, locale, reply.values))
+            return {"eligibility_answer": None}
+        answers[reply.slot] = reply.value
+        if reply.kind == "correction":
+            _say_corrected(dispatcher, programme.question(reply.slot), reply.value, locale)
+        return {"eligibility_answer": None, "eligibility_answers": _pack(programme.id, answers)}
+
+
+def _say_corrected(dispatcher: CollectingDispatcher, question: Question, value: Any, locale: str) -> None:
+    label = translate(question.label, locale)
+    dispatcher.utter_message(
+        text=render_text(
+            "elig_correction_noted", locale, {"label": label, "value": show_value(question, value, locale)}
+        )
+    )
+
+
+class ActionAskEligibilityProgramme(Action):
+    """Which programme to check, as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_eligibility_programme"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        locale = tracker_locale(tracker)
+        buttons = [
+            button(p.title, f'/check_eligibility{{"eligibility_programme": "{p.id}"}}', locale)
+            for p in programmes().values()
+        ]
+        dispatcher.utter_message(text=render_text("elig_ask_programme", locale), buttons=buttons)
+        return []
+
+
+class ActionAskEligibilityAnswer(Action):
+    """The one question the rules still need, with buttons for closed answers."""
+
+    def name(self) -> str:
+        return "action_ask_eligibility_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        programme, answers = _current(tracker)
+        question = next_question(programme, answers) if programme else None
+        if question is None:
+            return []
+        locale = tracker_locale(tracker)
+        values = {"min": question.minimum, "max": question.maximum}
+        dispatcher.utter_message(
+            text=render_text(question.text, locale, values), buttons=question_buttons(question, locale)
+        )
+        return []
+
+
+def format_estimate(estimate: AmountEstimate, header: str, locale: str) -> str:
+    """The estimated monthly amount with its breakdown, or why it cannot be estimated."""
+    if estimate.amount is None:
+        return render_text("elig_estimate_unknown", locale)
+    lines = [render_text(header, locale, {"amount": estimate.amount, "year": estimate.year})]
+    for line in estimate.lines:
+        what = translate(line.text, locale)
+        lines.append(
+            render_text("elig_estimate_line", locale, {"count": line.count, "unit": line.unit, "what": what})
+        )
+    if estimate.adults_only:
+        lines.append(render_text("elig_estimate_adults_only", locale, {"amount": estimate.amount}))
+    if estimate.minimum_applied:
+        lines.append(render_text("elig_estimate_minimum", locale, {"amount": estimate.amount}))
+    return "\n".join(lines)
+
+
+def outcome_message(programme: Programme, outcome: Outcome, locale: str) -> str:
+    """Outcome, reasons ("because …"), advice, estimate, documents, where to apply, and the disclaimer."""
+    title = translate(programme.title, locale)
+    parts = [render_text(f"elig_outcome_{outcome.outcome}", locale, {"programme": title})]
+    reasons = " ".join(translate(key, locale) for key in outcome.reasons)
+    parts.append(render_text("elig_because", locale, {"reasons": reasons}))
+    if outcome.advice:
+        advice = "\n".join(f"• {translate(key, locale)}" for key in outcome.advice)
+        parts.append(render_text("elig_advice_header", locale, {"advice": advice}))
+    if outcome.estimate is not None:
+        parts.append(format_estimate(outcome.estimate, programme.estimate.text, locale))
+    parts.append(
+        render_text(
+            "elig_documents_header", locale, {"documents": translate(programme.documents.text, locale)}
+        )
+    )
+    parts.append(render_text("elig_apply_header", locale, {"apply": translate(programme.apply.text, locale)}))
+    parts.append(render_text("elig_disclaimer", locale))
+    return "\n\n".join(parts)
+
+
+def outcome_buttons(programme: Programme, locale: str) -> list[dict]:
+    """The nearest relevant centre and a caseworker."""
+    return [
+        button("elig_btn_center", f'/find_center{{"center_type": "{programme.center_type}"}}', locale),
+        button("btn_talk_human", "/talk_to_human", locale),
+    ]
+
+
+def give_outcome(
+    dispatcher: CollectingDispatcher, programme: Programme, answers: Mapping[str, Any], locale: str
+) -> None:
+    outcome = evaluate_programme(programme, answers)
+    dispatcher.utter_message(
+        text=outcome_message(programme, outcome, locale), buttons=outcome_buttons(programme, locale)
+    )
+
+
+class ActionEligibilityResult(Action):
+    """The guidance when the form is done, or a short word when the citizen stopped."""
+
+    def name(self) -> str:
+        return "action_eligibility_result"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        locale = tracker_locale(tracker)
+        programme, answers = _current(tracker)
+        if tracker.get_slot("eligibility_stopped") or programme is None:
+            dispatcher.utter_message(
+                text=render_text("elig_stopped", locale),
+                buttons=[button("btn_talk_human", "/talk_to_human", locale)],
+            )
+            return [
+                SlotSet("eligibility_stopped", False),
+                SlotSet("eligibility_answers", None),
+                SlotSet("eligibility_programme", None),
+            ]
+        give_outcome(dispatcher, programme, answers, locale)
+        return []  # answers are kept so that "no, he is 70" can still correct them
+
+
+class ActionEligibilityCorrect(Action):
+    """After the outcome: a corrected number updates the answer and gives the new outcome."""
+
+    def name(self) -> str:
+        return "action_eligibility_correct"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        locale = tracker_locale(tracker)
+        programme, answers = _current(tracker)
+        _, entities, text = _latest(tracker)
+        number = read_number(text, entities)
+        target = (
+            correction_target(programme, None, text, answers) if programme and number is not None else None
+        )
+        if programme is None or target is None:
+            dispatcher.utter_message(response="utter_how_can_help")
+            return []
+        checked: Reply = check_number(target, number, answers)
+        if checked.kind != "answer":
+            dispatcher.utter_message(text=render_text(checked.error, locale, checked.values))
+            return []
+        answers[target.slot] = number
+        _say_corrected(dispatcher, target, number, locale)
+        events: List[EventType] = [SlotSet("eligibility_answers", _pack(programme.id, answers))]
+        if next_question(programme, answers) is not None:
+            return [*events, SlotSet("eligibility_stopped", False), FollowupAction("eligibility_form")]
+        give_outcome(dispatcher, programme, answers, locale)
+        return events
