@@ -16,7 +16,7 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from bot.i18n.catalogs import LOCALES, LOCALES_DIR, catalog_domains, po_path
+from bot.i18n.catalogs import DOMAIN, LOCALES, LOCALES_DIR, catalog_domains, po_path
 
 ROOT = LOCALES_DIR.parent
 _PLACEHOLDER = re.compile(r"{([^{}\n]+)}")
@@ -117,7 +117,9 @@ def check_catalogs(root: Path = ROOT, locales: tuple[str, ...] = LOCALES) -> lis
         for locale, (rel, catalog) in catalogs.items():
             message = catalog.get(key)
             if message is None or not message.string:
-                problems.append(Problem(rel, 0, "error", f"no translation for '{key}' in '{locale}'"))
+                # reported on the catalogue of the domain that holds the key elsewhere (default: messages)
+                where = po_path(locale, root / "locales", owner.get(key, DOMAIN)).relative_to(root)
+                problems.append(Problem(str(where), 0, "error", f"no translation for '{key}' in '{locale}'"))
                 continue
             if message.fuzzy:
                 problems.append(
