@@ -32,6 +32,21 @@ i18n-compile: $(STAMP) ## compile locales/*/LC_MESSAGES/messages.po to .mo
 i18n-check: $(STAMP) ## fail when a message key lacks a translation in any locale
 	$(PY) -m bot.i18n.check
 
+I18N_LOCALES := ary ary_Latn ar fr
+I18N_DOMAINS = $(sort messages $(basename $(notdir $(wildcard locales/*/LC_MESSAGES/*.po))))
+
+i18n-extract: $(STAMP) ## write locales/<domain>.pot (pybabel extract: domain.yml responses, MESSAGE_KEYS)
+	@for d in $(I18N_DOMAINS); do \
+	  JISR_I18N_DOMAIN=$$d $(VENV)/bin/pybabel -q extract -F babel.cfg --no-location \
+	    --project jisr-assistant -o locales/$$d.pot . || exit 1; echo "locales/$$d.pot"; done
+
+i18n-update: i18n-extract ## add new keys as empty entries to every catalogue (pybabel update on a copy, then checked)
+	@rm -rf var/i18n-update && mkdir -p var && cp -r locales var/i18n-update
+	@for d in $(I18N_DOMAINS); do for l in $(I18N_LOCALES); do \
+	  $(VENV)/bin/pybabel -q update -i locales/$$d.pot -d var/i18n-update -D $$d -l $$l --init-missing \
+	    --no-fuzzy-matching --width 100 --ignore-pot-creation-date || exit 1; done; done
+	@$(PY) -m bot.i18n.safe_update var/i18n-update locales $${ALLOW_OBSOLETE:+--allow-obsolete}
+
 train: install ## train the model if data, domain or config changed
 	$(PY) -m bot.training
 
@@ -51,13 +66,17 @@ lint: install ## ruff
 test: train lint ## lint, then the whole test suite
 	$(PY) -m pytest
 
+retrain-check: install ## train a candidate on the current data, refuse if any variety's held-out F1 drops (MARGIN=0.02)
+	flock /tmp/jisr-train.lock nice -n 10 $(PY) -m scripts.retrain_check --margin $${MARGIN:-0.02}
+
 eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=no-dense|no-arabizi-folding|rasa-default
 	$(PY) -m scripts.evaluate_nlu --folds 5 --variant $${VARIANT:-project}
 
 bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
-.PHONY: help install i18n-compile i18n-check train run shell validate lint test eval bench
+.PHONY: help install i18n-compile i18n-check i18n-extract i18n-update train run shell validate lint test eval bench \
+  retrain-check
 
 purge: install ## delete conversations past their retention period (data/privacy/retention.yml)
 	$(PY) -m bot.privacy.retention
