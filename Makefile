@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: run 'pyenv install 3.10'"; exit 1; }
@@ -69,6 +69,9 @@ test: train lint ## lint, then the whole test suite
 retrain-check: install ## train a candidate on the current data, refuse if any variety's held-out F1 drops (MARGIN=0.02)
 	flock /tmp/jisr-train.lock nice -n 10 $(PY) -m scripts.retrain_check --margin $${MARGIN:-0.02}
 
+coverage: install ## table intent x variety: examples and cross-validation F1 (reports/nlu_coverage.html); FOLDS=2
+	nice -n 10 $(PY) -m scripts.coverage_report --folds $${FOLDS:-2}
+
 eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=no-dense|no-arabizi-folding|rasa-default
 	$(PY) -m scripts.evaluate_nlu --folds 5 --variant $${VARIANT:-project}
 
@@ -76,7 +79,7 @@ bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
 .PHONY: help install i18n-compile i18n-check i18n-extract i18n-update train run shell validate lint test eval bench \
-  retrain-check
+  retrain-check coverage
 
 purge: install ## delete conversations past their retention period (data/privacy/retention.yml)
 	$(PY) -m bot.privacy.retention

@@ -150,6 +150,16 @@ def verdict(changes: list[Change], regressions: list[Change], margin: float) -> 
     return 0
 
 
+def _quiet() -> None:
+    """No per-message debug lines from Rasa's parser (training progress bars stay)."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -164,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         before = scores_of(json.loads(args.before.read_text(encoding="utf-8")))
         after = scores_of(json.loads(args.after.read_text(encoding="utf-8")))
         return verdict(*compare(before, after, args.margin), args.margin)
+    _quiet()
     examples = holdout_examples(args.holdout)
     if not examples:
         raise SystemExit(f"no held-out examples in {args.holdout}: run python -m scripts.build_holdout")

@@ -211,3 +211,54 @@ def test_holdout_yaml_is_valid_rasa_nlu(tmp_path):
     assert [(e.get("text"), e.get("intent")) for e in examples] == [
         ("je veux un centre à Rabat", "find_center"), ("merci", "thank"),
     ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def test_cell_f1_from_the_errors_of_a_full_cross_validation():
+    from collections import Counter
+
+    from scripts.coverage_report import cell_f1
+
+    counts = Counter({("greet", "fr"): 10, ("thank", "fr"): 10, ("greet", "ar"): 5})
+    errors = [
+        {"intent": "greet", "variety": "fr", "predicted": "thank", "text": "x"},
+        {"intent": "greet", "variety": "fr", "predicted": "nlu_fallback", "text": "y"},
+    ]
+    scores = cell_f1(counts, errors)
+    assert scores[("greet", "fr")] == round(2 * 8 / (2 * 8 + 2), 3)  # 8 right, 2 missed
+    assert scores[("thank", "fr")] == round(2 * 10 / (2 * 10 + 1), 3)  # 1 greet taken for thank
+    assert scores[("greet", "ar")] == 1.0
+
+
+def test_an_old_report_of_other_data_is_not_reused(tmp_path):
+    from collections import Counter
+
+    from scripts.coverage_report import data_fingerprint, example_counts, matches_data
+
+    counts = example_counts()
+    report = json.loads((ROOT / "reports" / "nlu_eval_project_2fold.json").read_text(encoding="utf-8"))
+    path = tmp_path / "r.json"
+    path.write_text("{}")
+    assert matches_data({**report, "data_fingerprint": data_fingerprint()}, counts, data_fingerprint(), path)
+    assert not matches_data({**report, "data_fingerprint": "0" * 64}, counts, data_fingerprint(), path)
+    smaller = Counter({k: v for k, v in counts.items() if k[0] != "greet"})
+    assert not matches_data(report, smaller, data_fingerprint(), path)  # counts differ
+
+
+def test_coverage_page_has_every_intent_and_variety(tmp_path):
+    from collections import Counter
+
+    from scripts.coverage_report import VARIETIES, table, write_html
+
+    rows = table(
+        Counter({("greet", "fr"): 20, ("greet", "ar"): 3}), {("greet", "fr"): 0.95, ("greet", "ar"): 0.5}
+    )
+    out = tmp_path / "coverage.html"
+    write_html(rows, Path("nlu_eval_x.json"), Path("nlu_confusion_x.png"), out)
+    page = out.read_text(encoding="utf-8")
+    assert all(f"<th>{v}</th>" in page for v in VARIETIES)
+    assert '<td class="">20 <span>/ 0.95</span></td>' in page
+    assert '<td class="few">3 <span>/ 0.50</span></td>' in page  # fewer than 15 examples
+    assert '<img src="nlu_confusion_x.png"' in page
