@@ -58,6 +58,10 @@
       });
     });
     conv.addEventListener("state", function () { conv.close(); window.location.reload(); });
+    // This page's own claim/transfer/close changes the state too: let that navigation win.
+    document.querySelectorAll("form:not([data-ajax])").forEach(function (form) {
+      form.addEventListener("submit", function () { conv.close(); });
+    });
   }
 
   var reply = document.querySelector("form[data-ajax]");
