@@ -75,6 +75,7 @@ def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     env = service_env(actions_port, tracker_db)
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{actions_port}/webhook"
     env["TRACKER_DB"] = str(tracker_db)
+    env["HANDOFF_DB"] = str(tracker_db.with_name("handoff.db"))
     logs = tmp_path_factory.mktemp("logs")
     processes = []
     try:

@@ -109,9 +109,22 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: TRACKER_DB_URL / TRACKER_DB)")
     parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
+    parser.add_argument("--handoff-db", help="handoff database URL or SQLite file (default: HANDOFF_DB_URL)")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    counts = purge(database_url(args.db), RetentionPolicy.load(args.policy))
+    policy = RetentionPolicy.load(args.policy)
+    counts = purge(database_url(args.db), policy)
     print(f"purged {counts['sensitive']} sensitive and {counts['other']} other conversation(s)")
+    print(f"purged {purge_handoffs(policy, args.handoff_db)} closed handoff(s) with their transcripts")
+
+
+def purge_handoffs(policy: RetentionPolicy, url: str | None = None, now: float | None = None) -> int:
+    """Deletes closed handoffs (and transcripts) older than the same retention periods."""
+    from bot.handoff.store import HandoffStore
+
+    now = time.time() if now is None else now
+    return HandoffStore(url).purge_before(
+        now - policy.sensitive_days * DAY, now - policy.default_days * DAY, policy.sensitive_intents
+    )
 
 
 if __name__ == "__main__":

@@ -15,12 +15,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
+from bot.privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
 
 ERASE_CONFIRMATION = "utter_delete_done"
+#: Slots whose answers are never stored in clear: the callback number goes encrypted to the handoff store.
+SECRET_ANSWER_SLOTS = frozenset({"callback_phone"})
 _metadata = sa.MetaData()
 erasure_audit = sa.Table(
     "erasure_audit",
@@ -42,6 +47,33 @@ def erase_requested(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+def scrub_secret_answers(tracker: DialogueStateTracker) -> int:
+    """Masks phone numbers, e-mails and CIN in answers to a secret question (message and slot); returns how many."""
+    requested = None
+    scrubbed = 0
+    for event in tracker.events:
+        if isinstance(event, SlotSet) and event.key == "requested_slot":
+            requested = event.value
+        elif isinstance(event, SlotSet) and event.key in SECRET_ANSWER_SLOTS and isinstance(event.value, str):
+            masked = redact(event.value)
+            if masked != event.value:
+                event.value = masked
+                scrubbed += 1
+        elif isinstance(event, UserUttered) and requested in SECRET_ANSWER_SLOTS and event.text:
+            masked = redact(event.text)
+            if masked != event.text:
+                event.text = masked
+                event.parse_data["text"] = masked
+                scrubbed += 1
+    return scrubbed
+
+
+def _erase_handoffs(sender_id: str, channel: str | None) -> None:
+    from bot.handoff.store import HandoffStore
+
+    HandoffStore().erase_conversation(sender_id, channel)
+
+
 def _channel_of(tracker: DialogueStateTracker) -> str | None:
     latest = tracker.get_last_event_for(UserUttered)
     return getattr(latest, "input_channel", None) if latest else None
@@ -53,12 +85,14 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _metadata.create_all(self.engine, checkfirst=True)
+        register_erase_hook(_erase_handoffs)  # the handoff record and its transcript go too
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Saves the turn, or erases the whole conversation if the turn confirmed an erase."""
         if erase_requested(tracker):
             self.erase(tracker.sender_id, _channel_of(tracker))
             return
+        scrub_secret_answers(tracker)
         await super().save(tracker)
 
     def erase(self, sender_id: str, channel: str | None = None) -> int:
@@ -74,4 +108,5 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
             )
             session.commit()
         logger.info("Conversation erased at the citizen's request (%d events, channel %s)", deleted, channel)
+        run_erase_hooks(sender_id, channel)  # channels erase what they hold (e.g. Telegram messages)
         return deleted
