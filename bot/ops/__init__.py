@@ -1,0 +1,9 @@
+"""Operations: the production profile's launcher and proxy, health, readiness and metrics.
+
+- :mod:`bot.ops.replies` — what the citizen reads when part of the service is down (``ops`` catalogue).
+- :mod:`bot.ops.rasa_plugin` — loaded into every Rasa process as a channel: ``/health``, ``/ready``,
+  ``/metrics`` and the failure handling around actions and messages.
+- :mod:`bot.ops.action_server`, :mod:`bot.ops.console` — the action server and the caseworker
+  console with the same three endpoints.
+- :mod:`bot.ops.prod` — ``make run-prod``: N Rasa instances, M action servers, the console, nginx.
+"""

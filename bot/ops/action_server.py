@@ -1,0 +1,93 @@
+"""The rasa-sdk action server with readiness and metrics (``python -m bot.ops.action_server``).
+
+Same actions and ``/webhook`` as ``python -m rasa_sdk --actions actions`` (what ``make run`` starts),
+plus ``GET /ready`` (the handoff database answers) and ``GET /metrics`` (runs, failures and
+duration per action). rasa-sdk's own ``GET /health`` is the liveness probe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from rasa_sdk import utils
+from rasa_sdk.endpoint import create_app as create_sdk_app
+from sanic import Sanic, response
+
+from bot.ops import checks
+from bot.ops.metrics import LATENCY_BUCKETS
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+ACTION_RUNS = Counter(
+    "jisr_action_runs",
+    "Action calls by action and HTTP status class",
+    ["action", "status"],
+    registry=REGISTRY,
+)
+ACTION_SECONDS = Histogram(
+    "jisr_action_duration_seconds",
+    "Time to run one action",
+    ["action"],
+    buckets=LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+
+
+def create_app(package: str = "actions") -> Sanic:
+    """rasa-sdk's app for ``package`` with ``/ready`` and ``/metrics``."""
+    app = create_sdk_app(package, cors_origins=None)
+    handoff_engine = {}
+
+    def engine():
+        if "engine" not in handoff_engine:
+            from bot.handoff.db import create_engine
+
+            handoff_engine["engine"] = create_engine()
+        return handoff_engine["engine"]
+
+    @app.middleware("request")
+    async def _start(request) -> None:
+        request.ctx.jisr_started = time.perf_counter()
+
+    @app.middleware("response")
+    async def _observe(request, resp) -> None:
+        if request.path != "/webhook":
+            return
+        try:
+            action = str((request.json or {}).get("next_action") or "unknown")[:64]
+        except Exception:
+            action = "unreadable"
+        ACTION_RUNS.labels(action, f"{resp.status // 100}xx").inc()
+        ACTION_SECONDS.labels(action).observe(time.perf_counter() - request.ctx.jisr_started)
+
+    @app.get("/ready")
+    async def ready(_request):
+        database = await checks.sql_ok(engine())
+        return response.json({"status": "ready" if database == "ok" else "not ready",
+                              "checks": {"handoff_db": database}},
+                             status=200 if database == "ok" else 503)  # fmt: skip
+
+    @app.get("/metrics")
+    async def metrics(_request):
+        return response.raw(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
+    parser.add_argument("--actions", default="actions")
+    args = parser.parse_args()
+    utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    logging.getLogger("matplotlib").setLevel(logging.WARN)
+    app = create_app(args.actions)
+    app.run(args.host, args.port, workers=1, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

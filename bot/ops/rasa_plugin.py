@@ -1,0 +1,118 @@
+"""Health, readiness and metrics for a Rasa server, loaded as a channel (``credentials.yml``).
+
+Rasa loads the channels listed in the credentials file into its Sanic app; this "channel" sends
+and receives no message: it adds
+
+- ``GET /health`` — liveness: the process answers (Rasa's own ``/`` does the same);
+- ``GET /ready`` — readiness: the model is loaded and the tracker store (SQL) and lock store
+  (Redis, when configured) answer; the event broker and the action server are reported, not
+  required (events are buffered; actions fail politely);
+- ``GET /metrics`` — Prometheus text format (:mod:`bot.ops.metrics`);
+
+and, at server start, the failure handling of :mod:`bot.ops.rasa_hooks` plus request metrics.
+Every response carries ``X-Jisr-Instance`` (``INSTANCE_ID``) so a load test sees which instance
+answered.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Awaitable, Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.ops import checks, metrics, rasa_hooks
+
+REST_WEBHOOK = "/webhooks/rest/webhook"
+RETRY_AFTER_SECONDS = "5"
+
+
+def instance_id() -> str:
+    return os.environ.get("INSTANCE_ID") or f"rasa-{os.getpid()}"
+
+
+class OpsChannel(InputChannel):
+    """Operations endpoints of a Rasa instance (not a messaging channel)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "ops"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> OpsChannel:
+        return cls()
+
+    def url_prefix(self) -> str:
+        return "/"  # routes at the root: /health, /ready, /metrics
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("jisr_ops")
+        name = instance_id()
+        metrics.INSTANCE.labels(name).set(1)
+
+        @bp.listener("before_server_start")
+        async def _install(app, _loop) -> None:
+            rasa_hooks.install()
+            app.register_middleware(_start_timer, "request")
+            app.register_middleware(_finish, "response")
+
+        async def _start_timer(request: Request) -> None:
+            request.ctx.jisr_started = time.perf_counter()
+
+        async def _finish(request: Request, resp) -> Any:
+            failed = rasa_hooks.FAILED_MESSAGE.get()
+            if failed is not None and request.path == REST_WEBHOOK:
+                resp = response.json([failed], status=503, headers={"Retry-After": RETRY_AFTER_SECONDS})
+            route = metrics.route_group(request.path)
+            started = getattr(request.ctx, "jisr_started", None)
+            if started is not None:
+                metrics.HTTP_SECONDS.labels(route).observe(time.perf_counter() - started)
+            metrics.HTTP_REQUESTS.labels(route, f"{resp.status // 100}xx").inc()
+            resp.headers["X-Jisr-Instance"] = name
+            return resp
+
+        @bp.get("/health")
+        async def health(_request: Request):
+            return response.json({"status": "ok", "instance": name})
+
+        @bp.get("/ready")
+        async def ready(request: Request):
+            status, report = await readiness(request.app)
+            return response.json({"status": status, "instance": name, "checks": report},
+                                 status=200 if status == "ready" else 503)  # fmt: skip
+
+        @bp.get("/metrics")
+        async def metrics_endpoint(_request: Request):
+            return response.raw(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+        return bp
+
+
+async def readiness(app: Any) -> tuple[str, dict[str, str]]:
+    """``ready`` when the model, the tracker store and the lock store are usable; details per part."""
+    agent = getattr(app.ctx, "agent", None)
+    report: dict[str, str] = {"model": "ok" if agent is not None and agent.is_ready() else "not loaded"}
+    required = ["model"]
+    if agent is not None:
+        store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
+        if getattr(store, "engine", None) is not None:
+            report["tracker_store"] = await checks.sql_ok(store.engine)
+            required.append("tracker_store")
+        red = getattr(agent.lock_store, "red", None)
+        if red is not None:
+            report["lock_store"] = await checks.redis_ok(red)
+            required.append("lock_store")
+        broker = getattr(store, "event_broker", None)
+        if broker is not None:
+            report["event_broker"] = "ok" if broker.is_ready() else "reconnecting (events buffered)"
+        endpoint = agent.action_endpoint
+        if endpoint is not None and endpoint.url:
+            health_url = endpoint.url.rsplit("/", 1)[0] + "/health"
+            result = await checks.http_ok(health_url)
+            report["action_server"] = result if result == "ok" else f"{result} (citizens get the ops reply)"
+    status = "ready" if all(report.get(part) == "ok" for part in required) else "not ready"
+    return status, report
