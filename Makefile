@@ -100,3 +100,13 @@ bench-safety: train ## emergency-path recall, false alarms, time to the first em
 	$(PY) -m scripts.bench_safety
 
 .PHONY: bench-safety
+
+run-prod: train ## production profile: 2 Rasa + 2 action servers + console behind nginx, on PostgreSQL/Redis/RabbitMQ (docs/deploy.md)
+	@bash scripts/ensure_nginx.sh
+	$(PY) -m bot.ops.prod
+
+bench-load: train ## p50/p95/p99 and msg/s at 10/50/200 conversations: embedded, production profile, rasa init
+	@bash scripts/ensure_nginx.sh
+	$(PY) -m scripts.bench_load
+
+.PHONY: run-prod bench-load
