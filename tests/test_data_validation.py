@@ -1,22 +1,16 @@
-"""Content checks that `make validate` runs, here as tests."""
+"""Rasa's data validation of the shipped project, as `make validate` runs it, here as a test."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-from bot.training import ROOT, TRAINING_DATA
+from bot.training import ROOT
+from bot.validation.rasa_checks import check_rasa
 
 
-def test_rasa_data_validate_passes_without_warnings() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
-    result = subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings", "--config", "config.yml",
-         "--domain", "domain.yml", "--data", *TRAINING_DATA],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-3000:]
-    rasa_warnings = [line for line in output.splitlines() if "UserWarning" in line]
-    assert rasa_warnings == []
+def test_rasa_data_validation_of_the_project_finds_nothing() -> None:
+    """Rasa's validator (domain, NLU, stories, rules, story/rule conflicts) on the real data: no problem at all.
+
+    The only warnings set aside are those the project reports itself and the ``EXTERNAL_`` intents the
+    caseworker console triggers, which by design have no NLU examples.
+    """
+    problems = check_rasa(ROOT)
+    assert [str(p) for p in problems] == []
