@@ -39,7 +39,7 @@ def canonical(entity: str, value: str) -> str:
 @dataclass
 class Turn:
     text: str
-    intent: str
+    intent: str | None  # None: a free answer inside a form (e.g. a phone number), intent not checked
     entities: list[tuple[str, str]]
     actions: list[str] = field(default_factory=list)
 
@@ -57,7 +57,7 @@ def load_stories(directory: Path = STORIES_DIR) -> dict[str, list[Turn]]:
                         (e["entity"], canonical(e["entity"], str(e["value"])))
                         for e in find_entities_in_training_example(annotated)
                     ]
-                    turns.append(Turn(replace_entities(annotated), step["intent"], entities))
+                    turns.append(Turn(replace_entities(annotated), step.get("intent"), entities))
                 elif "action" in step:
                     turns[-1].actions.append(step["action"])
             stories[f"{path.stem}: {story['story']}"] = turns
@@ -87,7 +87,7 @@ def _play(assistant, turns: list[Turn]) -> list[str]:
     for number, turn in enumerate(turns, start=1):
         parse = assistant.parse(turn.text)
         predicted = parse["intent"]["name"]
-        if predicted != turn.intent:
+        if turn.intent is not None and predicted != turn.intent:
             problems.append(f"turn {number} {turn.text!r}: intent {predicted} instead of {turn.intent}")
         found = {(e["entity"], str(e["value"])) for e in parse.get("entities", [])}
         for entity in turn.entities:
@@ -119,6 +119,7 @@ def test_every_intent_is_tested_in_the_four_varieties() -> None:
     missing = [
         f"{intent}, {variety}"
         for intent in domain["intents"]
+        if not intent.startswith("EXTERNAL_")  # triggered by the console, never typed (test_handoff_flow.py)
         for variety in varieties
         if not any(name.split(": ", 1)[1].startswith(f"{intent}, {variety}") for name in STORIES)
     ]
