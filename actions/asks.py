@@ -36,6 +36,8 @@ class _Ask(Action, ABC):
 
     key = ""
     buttons: tuple[tuple[str, str], ...] = ()
+    #: Instructions for the messaging channels (``custom`` payload), e.g. a location request.
+    channel_hints: tuple[tuple[str, Any], ...] = ()
 
     @abstractmethod
     def name(self) -> str:
@@ -48,6 +50,8 @@ class _Ask(Action, ABC):
         dispatcher.utter_message(
             text=render_text(self.key, locale),
             buttons=[button(title, payload, locale) for title, payload in self.buttons],
+            json_message=dict(self.channel_hints) or None,
+            locale=locale,
         )
         return []
 
@@ -76,6 +80,8 @@ class ActionAskCity(_Ask):
     """Which city (or share a location)."""
 
     key = "utter_ask_city"
+    #: Telegram shows a "share my location" button, WhatsApp a location request.
+    channel_hints = (("request_location", True),)
 
     def name(self) -> str:
         return "action_ask_city"

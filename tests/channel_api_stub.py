@@ -31,6 +31,7 @@ class Recorded:
     headers: dict[str, str]
     params: dict[str, Any]
     raw: bytes
+    result: Any = None  # what the stub answered (e.g. the sent message with its message_id)
 
 
 @dataclass
@@ -149,11 +150,13 @@ class ApiStub:
         else:
             form = await request.post()
             params = {key: _decode(value) for key, value in form.items() if isinstance(value, str)}
-        self._record(Recorded("telegram", method, request.path, dict(request.headers), params, raw))
+        recorded = Recorded("telegram", method, request.path, dict(request.headers), params, raw)
+        self._record(recorded)
         failure = await self._failure_for(method)
         if failure is not None:
             return failure
-        return web.json_response({"ok": True, "result": await self._telegram_result(method, params)})
+        recorded.result = await self._telegram_result(method, params)
+        return web.json_response({"ok": True, "result": recorded.result})
 
     async def _telegram_result(self, method: str, params: dict[str, Any]) -> Any:
         if method in ("sendMessage", "sendPhoto"):
