@@ -3,6 +3,7 @@ who may see and do what, CSRF, claims (with a real race), replies relayed to Ras
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 
@@ -150,7 +151,7 @@ def test_queue_is_sorted_by_priority_then_wait_and_shows_alerts_and_kinds(backen
     assert "Danger signalé" in row and "Violence" in row and "Urgent" in row
     row = page.text[page.text.index(f'data-handoff="{callback.id}"') :].split("</tr>")[0]
     assert "Rappel demandé" in row
-    row = page.text[page.text.index(f'data-handoff="{high.id}"') :].split("</tr>")[0]
+    row = html.unescape(page.text[page.text.index(f'data-handoff="{high.id}"') :].split("</tr>")[0])
     assert "Arabe" in row and "Protection de l'enfance" in row and "telegram" in row
 
 

@@ -37,6 +37,17 @@ def load_translations(lang: str, translations_dir: Path = TRANSLATIONS_DIR) -> T
     return Translations(fp=buffer, domain=DOMAIN)
 
 
+def labels(lang: str, groups: dict[str, tuple[str, ...]]) -> dict[str, dict[str, str]]:
+    """Translated labels by group (``{"topic": {"violence": "Violence", …}}``), for long tables.
+
+    Looking them up once per language instead of once per row keeps the queue page fast.
+    """
+    translations = load_translations(lang)
+    return {
+        group: {key: translations.gettext(f"{group}.{key}") for key in keys} for group, keys in groups.items()
+    }
+
+
 def environments(templates_dir: Path = TEMPLATES_DIR) -> dict[str, Environment]:
     """A Jinja environment per interface language, with that language's gettext installed."""
     envs = {}

@@ -38,6 +38,27 @@ def queue_fingerprint(sessions: sessionmaker) -> tuple:
     return tuple(row)
 
 
+QUEUE_COLUMNS = (
+    Handoff.id, Handoff.status, Handoff.priority, Handoff.topic, Handoff.language, Handoff.channel,
+    Handoff.kind, Handoff.created_at, Handoff.claimed_by, Handoff.alert_at,
+)  # fmt: skip
+
+
+def queue_rows(sessions: sessionmaker) -> list:
+    """Open handoffs for the queue page, in the store's order, as light rows (no transcript, no summary).
+
+    The page lists every open handoff, so this reads only the columns it shows.
+    """
+    with sessions() as session:
+        return list(
+            session.execute(
+                sa.select(*QUEUE_COLUMNS)
+                .where(Handoff.status.in_(OPEN_STATUSES))
+                .order_by(Handoff.status.desc(), Handoff.priority, Handoff.created_at, Handoff.id)
+            ).all()
+        )
+
+
 def handoff_state(sessions: sessionmaker, handoff_id: int) -> tuple | None:
     """Status, holder and alert time of one handoff (what makes a conversation page reload)."""
     with sessions() as session:

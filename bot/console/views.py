@@ -20,6 +20,7 @@ from sanic import Sanic, response
 
 from bot.console import queries
 from bot.console.auth import WORK_ROLES, requires_role
+from bot.console.i18n import labels
 from bot.handoff.callback_crypto import decrypt_phone
 from bot.handoff.models import PRIORITIES, Handoff, HandoffMessage, StaffUser
 from bot.privacy.redaction import redact
@@ -99,20 +100,26 @@ def register(app: Sanic) -> None:
     async def audit(request, action: str, handoff_id: int | None = None, detail: str = "") -> None:
         await run(store().audit, request.ctx.user.id, action, handoff_id, detail)
 
-    def label_helpers() -> dict:
-        return {"priority_name": lambda p: PRIORITY_NAMES.get(p, "normal"),
-                "topic_known": TOPIC_KEYS, "language_known": LANGUAGE_KEYS, "now": time.time()}  # fmt: skip
+    label_groups = {"topic": TOPIC_KEYS, "language": LANGUAGE_KEYS, "priority": tuple(PRIORITIES),
+                    "kind": ("live", "callback")}  # fmt: skip
+    ctx.labels = {lang: labels(lang, label_groups) for lang in ctx.envs}
+
+    def label_helpers(request=None) -> dict:
+        lang = request.ctx.session.lang if request is not None else "fr"
+        return {"priority_name": lambda p: PRIORITY_NAMES.get(p, "normal"), "priority_names": PRIORITY_NAMES,
+                "topic_known": TOPIC_KEYS, "language_known": LANGUAGE_KEYS, "now": time.time(),
+                "labels": ctx.labels[lang]}  # fmt: skip
 
     async def queue_context(request) -> dict:
         user = request.ctx.user
-        handoffs = await run(store().queue)
+        handoffs = await run(queries.queue_rows, store().sessions)
         names = await run(queries.staff_names, store().sessions)
         fingerprint = _fingerprint(await run(queries.queue_fingerprint, store().sessions))
         waiting = [h for h in handoffs if h.status == "queued"]
         mine = [h for h in handoffs if h.status == "claimed" and h.claimed_by == user.id]
         others = [h for h in handoffs if h.status == "claimed" and h.claimed_by != user.id]
         return {"waiting": waiting, "mine": mine, "others": others if user.role == "supervisor" else [],
-                "others_count": len(others), "names": names, "version": fingerprint, **label_helpers()}  # fmt: skip
+                "others_count": len(others), "names": names, "version": fingerprint, **label_helpers(request)}  # fmt: skip
 
     @app.get("/queue")
     @requires_role(*WORK_ROLES)
@@ -184,7 +191,7 @@ def register(app: Sanic) -> None:
             can_reply=holds(user, handoff) and handoff.kind == "live", can_manage=can_manage(user, handoff),
             colleagues=colleagues, outcomes=ctx.outcomes, snippets=ctx.snippets, snippet_lang=snippet_lang,
             state=_fingerprint((handoff.status, handoff.claimed_by, handoff.alert_at)),
-            max_reply=MAX_REPLY_CHARS, max_note=MAX_NOTE_CHARS, **label_helpers(),
+            max_reply=MAX_REPLY_CHARS, max_note=MAX_NOTE_CHARS, **label_helpers(request),
         )  # fmt: skip
 
     @app.get("/handoffs/<handoff_id:int>/events")
