@@ -101,6 +101,14 @@ bench-safety: train ## emergency-path recall, false alarms, time to the first em
 
 .PHONY: bench-safety
 
+telegram: train ## the bot on Telegram without a public URL (long polling); needs TELEGRAM_TOKEN
+	$(PY) -m bot.channels.telegram_polling
+
+bench-channels: train ## Telegram/WhatsApp webhook-to-reply latency and Telegram throughput (local API stub)
+	$(PY) -m scripts.bench_channels
+
+.PHONY: telegram bench-channels
+
 run-prod: train ## production profile: 2 Rasa + 2 action servers + console behind nginx, on PostgreSQL/Redis/RabbitMQ (docs/deploy.md)
 	@bash scripts/ensure_nginx.sh
 	$(PY) -m bot.ops.prod
@@ -110,3 +118,15 @@ bench-load: train ## p50/p95/p99 and msg/s at 10/50/200 conversations: embedded,
 	$(PY) -m scripts.bench_load
 
 .PHONY: run-prod bench-load
+
+console: install ## the caseworker console alone (http://127.0.0.1:$CONSOLE_PORT, default 5006)
+	$(PY) -m bot.console
+
+console-user: install ## add a console user: make console-user USERNAME=x ROLE=supervisor (password prompted)
+	@test -n "$(USERNAME)" || { echo "usage: make console-user USERNAME=name ROLE=caseworker|supervisor|editor"; exit 2; }
+	$(PY) -m bot.console.cli create-user --username "$(USERNAME)" --role "$(or $(ROLE),caseworker)"
+
+bench-console: install ## console: queue page with 1,000 handoffs, 100-trial claim race, reply relay latency
+	$(PY) -m scripts.bench_console
+
+.PHONY: console console-user bench-console

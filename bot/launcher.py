@@ -19,6 +19,7 @@ from bot.training import MODEL_FILE, ROOT
 
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTIONS_PORT = 5055
+DEFAULT_CONSOLE_PORT = 5006
 
 
 def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
@@ -82,6 +83,10 @@ def main() -> None:
         "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT))
     )
     parser.add_argument("--tracker-db", type=Path, default=ROOT / "var" / "tracker.db")
+    parser.add_argument(
+        "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", DEFAULT_CONSOLE_PORT))
+    )
+    parser.add_argument("--no-console", action="store_true", help="do not start the caseworker console")
     args = parser.parse_args()
     args.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     env = service_env(args.actions_port, args.tracker_db)
@@ -90,9 +95,21 @@ def main() -> None:
         wait_until_ready(f"http://127.0.0.1:{args.actions_port}/health", process=processes[0])
         processes.append(subprocess.Popen(rasa_server_command(args.port), cwd=ROOT, env=env))
         wait_until_ready(f"http://127.0.0.1:{args.port}/status", process=processes[1])
+        console_line = ""
+        if not args.no_console:
+            console_env = {**env, "CONSOLE_PORT": str(args.console_port)}
+            console_env.setdefault("RASA_URL", f"http://127.0.0.1:{args.port}")
+            processes.append(
+                subprocess.Popen([sys.executable, "-m", "bot.console"], cwd=ROOT, env=console_env)
+            )
+            wait_until_ready(f"http://127.0.0.1:{args.console_port}/health", process=processes[-1])
+            console_line = (
+                f"  Caseworker console: http://127.0.0.1:{args.console_port}/"
+                f" (first user: make console-user USERNAME=name ROLE=supervisor)\n"
+            )
         print(
             f"\nJisr assistant ready.\n  REST channel: POST http://127.0.0.1:{args.port}/webhooks/rest/webhook\n"
-            f"  Talk to it in the terminal: make shell\n  Stop: Ctrl-C\n",
+            f"{console_line}  Talk to it in the terminal: make shell\n  Stop: Ctrl-C\n",
             flush=True,
         )
         while all(p.poll() is None for p in processes):
