@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,8 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+#: Presence is refreshed at most this often per user (the bot counts a caseworker online for 120 s).
+PRESENCE_REFRESH_SECONDS = 5.0
 #: Message keys chosen in Python and translated in templates (listed for the catalogue check).
 MESSAGE_KEYS = (
     "error.forbidden", "error.not_found", "error.bad_request", "error.csrf", "error.conflict",
@@ -100,7 +103,8 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
                 session.logout()
             else:
                 request.ctx.user = user
-                await asyncio.to_thread(app.ctx.store.touch_staff, user.id)
+                if (user.last_seen_at or 0) < time.time() - PRESENCE_REFRESH_SECONDS:
+                    await asyncio.to_thread(app.ctx.store.touch_staff, user.id)
         if request.method == "POST" and request.route is not None:  # unrouted: 404/405 follows
             token = request.headers.get("x-csrf-token")
             if token is None:
