@@ -32,6 +32,7 @@ class Recorded:
     params: dict[str, Any]
     raw: bytes
     result: Any = None  # what the stub answered (e.g. the sent message with its message_id)
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (for make bench-channels)
 
 
 @dataclass

@@ -174,6 +174,12 @@ def test_quick_exit_deletes_the_recent_messages_in_batches_and_forgets_them(tele
     assert asyncio.run(telegram.erase_chat("wa-9", None)) == 0
 
 
+def test_an_erase_confirmed_on_another_channel_deletes_nothing_on_telegram(telegram, stub):
+    telegram.store.record_telegram_messages(11, [1, 2])
+    assert asyncio.run(telegram.erase_chat("tg-11", "rest")) == 0
+    assert stub.calls("deleteMessages") == [] and telegram.store.telegram_message_ids(11) == [1, 2]
+
+
 def test_start_up_registers_the_command_menus_and_the_webhook(telegram, stub, env):
     env.setenv("TELEGRAM_WEBHOOK_URL", "https://jisr.example/webhooks/telegram/webhook")
     channel = TelegramInput.from_credentials(None)

@@ -18,6 +18,8 @@ from sanic.request import Request
 from bot.channels.incoming import location_payload, prepare_text
 
 MAX_SENDER_CHARS = 128
+#: Conversation ids of the messaging channels: a REST client may not read or erase those conversations.
+RESERVED_SENDER_PREFIXES = ("tg-", "wa-")
 
 
 class JisrRestInput(RestInput):
@@ -41,6 +43,10 @@ class JisrRestInput(RestInput):
         if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
             raise InvalidUsage(
                 f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
+            )
+        if sender.strip().lower().startswith(RESERVED_SENDER_PREFIXES):
+            raise InvalidUsage(
+                "'sender' may not start with tg- or wa- (Telegram and WhatsApp conversations)."
             )
         return sender
 

@@ -298,8 +298,17 @@ class TelegramInput(InputChannel):
 
     # -- quick exit ---------------------------------------------------------------------------------
     async def erase_chat(self, sender_id: str, channel: str | None = None) -> int:
-        """Deletes the chat's recorded messages (those under 48 hours) and forgets their ids."""
-        if self.bot is None or self.store is None or not sender_id.startswith(SENDER_PREFIX):
+        """Deletes the chat's recorded messages (those under 48 hours) and forgets their ids.
+
+        Only when the erase was confirmed on Telegram itself: a conversation id is no proof of
+        identity on another channel, a confirmation inside the chat is.
+        """
+        if (
+            self.bot is None
+            or self.store is None
+            or channel != CHANNEL
+            or not sender_id.startswith(SENDER_PREFIX)
+        ):
             return 0
         try:
             chat_id = chat_id_of(sender_id)

@@ -49,17 +49,19 @@ def domain_keys(domain_file: Path) -> dict[str, int]:
 
 
 def action_keys() -> dict[str, int]:
-    """Keys the actions render themselves: every ``MESSAGE_KEYS`` of the ``actions`` package."""
+    """Keys rendered in code: every ``MESSAGE_KEYS`` of the ``actions`` and ``bot.channels`` packages."""
     import importlib
     import pkgutil
 
     import actions
+    import bot.channels
     from actions.fallback import SUGGESTIBLE
 
     keys = {f"intent_{name}": 0 for name in SUGGESTIBLE}
-    for module_info in pkgutil.iter_modules(actions.__path__):
-        module = importlib.import_module(f"actions.{module_info.name}")
-        keys.update(dict.fromkeys(getattr(module, "MESSAGE_KEYS", ()), 0))
+    for package in (actions, bot.channels):
+        for module_info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            keys.update(dict.fromkeys(getattr(module, "MESSAGE_KEYS", ()), 0))
     return keys
 
 
