@@ -103,7 +103,9 @@ def latest_report(counts: Counter, fingerprint: str) -> tuple[dict, Path] | None
 def run_cross_validation(folds: int, fingerprint: str) -> tuple[dict, Path]:
     """k-fold cross-validation of the project pipeline on the current data (every fold)."""
     from scripts.evaluate_nlu import evaluate, plot_confusion, variant_config
+    from scripts.retrain_check import quiet_rasa_logs
 
+    quiet_rasa_logs()  # no per-message debug lines from Rasa's parser
     with tempfile.TemporaryDirectory() as tmp:
         report = evaluate(variant_config("project", Path(tmp)), folds, "coverage")
     report["data_fingerprint"] = fingerprint

@@ -150,7 +150,7 @@ def verdict(changes: list[Change], regressions: list[Change], margin: float) -> 
     return 0
 
 
-def _quiet() -> None:
+def quiet_rasa_logs() -> None:
     """No per-message debug lines from Rasa's parser (training progress bars stay)."""
     import logging
 
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         before = scores_of(json.loads(args.before.read_text(encoding="utf-8")))
         after = scores_of(json.loads(args.after.read_text(encoding="utf-8")))
         return verdict(*compare(before, after, args.margin), args.margin)
-    _quiet()
+    quiet_rasa_logs()
     examples = holdout_examples(args.holdout)
     if not examples:
         raise SystemExit(f"no held-out examples in {args.holdout}: run python -m scripts.build_holdout")
