@@ -1,0 +1,124 @@
+"""What the citizen reads during an eligibility check, through the live servers and the real model:
+questions and re-asks in the citizen's language, the correction, the outcome with its reasons, the
+documents, where to apply, the disclaimer, the ASD estimate and the centre and caseworker buttons."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from bot.i18n.bidi import strip_bidi_marks
+from bot.i18n.catalogs import translate
+
+pytestmark = pytest.mark.server
+
+
+def _talk(assistant, messages: list[str]) -> list[list[dict]]:
+    sender = f"elig-{uuid.uuid4().hex[:12]}"
+    return [assistant.say(sender, message) for message in messages]
+
+
+def _texts(replies: list[dict]) -> list[str]:
+    return [strip_bidi_marks(r["text"]) for r in replies if r.get("text")]
+
+
+def _t(key: str, locale: str, **values) -> str:
+    return (
+        strip_bidi_marks(translate(key, locale).format(**values))
+        if values
+        else strip_bidi_marks(translate(key, locale))
+    )
+
+
+ELDERLY = '/check_eligibility{"eligibility_programme": "elderly_admission"}'
+
+
+@pytest.mark.parametrize(
+    ("opening", "too_old", "correction", "locale"),
+    [
+        (
+            "جدتي عندها 80 عام وما عندها حتى واحد، واش تقدر تدخل لدار العجزة؟",
+            "250",
+            "لا، عندها سبعين عام",
+            "ary",
+        ),
+        (
+            "jdati 3ndha 80 3am w ma 3ndha 7ta wa7ed, wach t9der tdkhol l dar l3ajaza?",
+            "250",
+            "la, 3ndha 70 3am",
+            "ary_Latn",
+        ),
+        ("جدتي في الثمانين ولا معيل لها، هل يمكنها دخول دار للمسنين؟", "250", "لا، عمرها سبعون سنة", "ar"),
+        (
+            "Ma grand-mère a 80 ans et personne pour s'occuper d'elle, peut-elle aller en maison de retraite ?",
+            "250",
+            "non, elle a 70 ans",
+            "fr",
+        ),
+    ],
+)
+def test_elderly_check_in_every_variety(assistant, opening, too_old, correction, locale) -> None:
+    topic, start, invalid, age, fixed, family, resources = _talk(
+        assistant, [opening, ELDERLY, too_old, "65", correction, "/deny", "/deny"]
+    )
+    assert any(b["payload"] == ELDERLY for b in topic[0]["buttons"])  # the information offers the check
+    assert _texts(start) == [_t("elig_intro", locale), _t("elig_q_elderly_age", locale)]
+    assert start[-1]["buttons"][-2:] == [
+        {"title": translate("elig_btn_dont_know", locale), "payload": "/dont_know"},
+        {"title": translate("elig_btn_stop", locale), "payload": '/inform{"eligibility_value": "stop"}'},
+    ]
+    assert _texts(invalid) == [
+        _t("elig_invalid_range", locale, min=0, max=120),
+        _t("elig_q_elderly_age", locale),
+    ]
+    assert _texts(age) == [_t("elig_q_elderly_family_support", locale)]
+    label = translate("elig_label_age", locale)
+    assert _texts(fixed) == [
+        _t("elig_correction_noted", locale, label=label, value=70),
+        _t("elig_q_elderly_family_support", locale),
+    ]
+    assert _texts(family) == [_t("elig_q_elderly_resources", locale)]
+    (outcome,) = _texts(resources)
+    title = translate("elig_title_elderly_admission", locale)
+    assert outcome.startswith(_t("elig_outcome_likely_eligible", locale, programme=title))
+    for key in (
+        "elig_reason_elderly_typical_met",
+        "elig_docs_elderly_admission",
+        "elig_apply_elderly_admission",
+        "elig_disclaimer",
+    ):
+        assert _t(key, locale) in outcome
+    assert [b["payload"] for b in resources[0]["buttons"]] == [
+        '/find_center{"center_type": "elderly"}',
+        "/talk_to_human",
+    ]
+
+
+def test_asd_estimate_through_the_conversation(assistant) -> None:
+    replies = _talk(
+        assistant,
+        ["Je voudrais des informations sur l'aide sociale directe pour ma famille",
+         '/check_eligibility{"eligibility_programme": "direct_social_aid"}',
+         "/affirm", "0", "deux", "1", "-1", "0", "1"],
+    )  # fmt: skip
+    assert _texts(replies[6])[0] == _t("elig_invalid_negative", "fr", min=0, max=20)
+    outcome = _texts(replies[-1])[0]
+    assert outcome.startswith(
+        _t("elig_outcome_cannot_tell", "fr", programme=translate("elig_title_direct_social_aid", "fr"))
+    )
+    assert "environ 1000 DH par mois" in outcome  # 2 × 300 + 1 × 300 + 1 × 100 (2026 grid)
+    assert "• 1 × 100 DH : supplément par enfant en situation de handicap" in outcome
+    assert "asd.ma" in outcome and _t("elig_disclaimer", "fr") in outcome
+
+
+def test_a_question_in_the_middle_then_back_to_the_question_then_stop(assistant) -> None:
+    _, start, middle, stop = _talk(
+        assistant,
+        ["Bonjour", '/check_eligibility{"eligibility_programme": "disability_card"}',
+         "Et cette carte handicap, elle est gratuite ?", '/inform{"eligibility_value": "stop"}'],
+    )  # fmt: skip
+    question = _t("elig_q_disability_card_has_disability", "fr")
+    assert _texts(start)[-1] == question
+    assert _texts(middle) == [_t("utter_disability_card", "fr"), question]
+    assert _texts(stop) == [_t("elig_stopped", "fr")]
