@@ -86,6 +86,11 @@ purge: install ## delete conversations past their retention period (data/privacy
 
 .PHONY: purge
 
+review-collect: install ## collect misunderstood messages into the console's review queue (safe to repeat)
+	nice -n 10 $(PY) -m bot.review.collect
+
+.PHONY: review-collect
+
 bench-search: install ## recall@1/@3 of semantic service search per variety and backend
 	$(PY) -m scripts.bench_search
 
@@ -130,3 +135,8 @@ bench-console: install ## console: queue page with 1,000 handoffs, 100-trial cla
 	$(PY) -m scripts.bench_console
 
 .PHONY: console console-user bench-console
+
+bench-handoff: train ## relay latency of a live handoff, both ways, through Rasa, the action server and the console
+	$(PY) -m scripts.bench_handoff
+
+.PHONY: bench-handoff

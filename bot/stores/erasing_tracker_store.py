@@ -74,6 +74,12 @@ def _erase_handoffs(sender_id: str, channel: str | None) -> None:
     HandoffStore().erase_conversation(sender_id, channel)
 
 
+def _erase_review_items(sender_id: str, channel: str | None) -> None:
+    from bot.review.collect import erase_review_items
+
+    erase_review_items(sender_id, channel)
+
+
 def _channel_of(tracker: DialogueStateTracker) -> str | None:
     latest = tracker.get_last_event_for(UserUttered)
     return getattr(latest, "input_channel", None) if latest else None
@@ -86,6 +92,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         _metadata.create_all(self.engine, checkfirst=True)
         register_erase_hook(_erase_handoffs)  # the handoff record and its transcript go too
+        register_erase_hook(_erase_review_items)  # and the messages collected for the review queue
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Saves the turn, or erases the whole conversation if the turn confirmed an erase."""

@@ -1,0 +1,1 @@
+"""Review queue: messages the assistant did not understand well, collected for the content team."""

@@ -1,0 +1,43 @@
+"""A salted hash of the conversation id: links review items to their conversation without storing it.
+
+The erase hook and retention need to find a conversation's items; the review table must not hold
+the sender id (a Telegram chat id or a phone number for WhatsApp). HMAC-SHA256 with a secret salt
+makes the hash useless for guessing ids. The salt comes from ``REVIEW_SALT`` or an owner-only file
+(``REVIEW_SALT_FILE``, default ``var/review.salt``) made once, shared by the Rasa process (erase
+hook) and the collection job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@lru_cache(maxsize=4)
+def _salt(env_value: str | None, salt_file: str) -> bytes:
+    if env_value:
+        return env_value.encode()
+    path = Path(salt_file)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_hex(32).encode())
+    return path.read_bytes().strip()
+
+
+def conversation_hash(sender_id: str) -> str:
+    """The salted hash of ``sender_id`` (64 hex characters)."""
+    salt = _salt(
+        os.environ.get("REVIEW_SALT"), os.environ.get("REVIEW_SALT_FILE", str(ROOT / "var" / "review.salt"))
+    )
+    return hmac.new(salt, sender_id.encode(), hashlib.sha256).hexdigest()
