@@ -1,0 +1,182 @@
+"""``make bench-load``: latency and throughput through the REST channel under concurrent conversations.
+
+Three set-ups, each measured at 10, 50 and 200 concurrent conversations (each conversation sends
+its next message when the previous reply arrived):
+
+1. one Rasa instance + one action server with the embedded defaults (SQLite, in-memory locks);
+2. the production profile: two Rasa instances and two action servers behind nginx, on PostgreSQL,
+   Redis and RabbitMQ (the machine's services; database ``jisr_bench``, its own queue and key prefix);
+3. Rasa's default ``rasa init`` assistant served like 1 (same REST channel type, SQLite store).
+
+Prints p50/p95/p99, messages per second, messages without an answer, the ratio to ``rasa init``,
+the memory (RSS) of every process after the run, and the load average (the machine is shared:
+a high load makes every number pessimistic). Numbers only; no pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
+from bot.ops.loadgen import LoadReport, run_load
+from bot.ops.prod import Layout, Profile, check_services, free_port, profile_env
+from bot.training import MODEL_FILE, ROOT
+
+LEVELS = (10, 50, 200)
+MESSAGES_AT = {10: 30, 50: 12, 200: 10}  # messages per conversation: ≥ 300 messages per level
+RASA_INIT_DIR = ROOT / "var" / "bench" / "rasa_init"
+#: Messages for the `rasa init` assistant (its own training data: greet, mood, bot challenge…).
+RASA_INIT_SCRIPT = ("hello", "I am sad", "yes", "great", "are you a bot?", "good morning", "no", "bye")
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def measure(label: str, url: str, levels: tuple[int, ...], texts=None) -> dict[int, LoadReport]:
+    results = {}
+    run_load(url, 5, 3, f"warm-{uuid.uuid4().hex[:6]}", **({"texts": texts} if texts else {}))  # warm-up
+    for level in levels:
+        load = os.getloadavg()[0]
+        report = run_load(url, level, MESSAGES_AT[level], f"bench-{uuid.uuid4().hex[:6]}-{level}",
+                          **({"texts": texts} if texts else {}))  # fmt: skip
+        results[level] = report
+        print(f"  {label:<26} {level:>3} conv: {report.summary()} (load avg {load:.1f} → {os.getloadavg()[0]:.1f})",
+              flush=True)  # fmt: skip
+    return results
+
+
+def print_memory(processes: dict[str, int]) -> None:
+    print(
+        "  memory after the run: " + ", ".join(f"{n} {rss_mb(p):.0f} MB" for n, p in processes.items()),
+        flush=True,
+    )
+
+
+def embedded(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
+    rasa_port, actions_port = free_port(), free_port()
+    env = service_env(actions_port, workdir / "tracker.db")
+    env.update(ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook", TRACKER_DB=str(workdir / "tracker.db"),
+               HANDOFF_DB=str(workdir / "handoff.db"), CHANNELS_DB=str(workdir / "channels.db"))  # fmt: skip
+    log = (workdir / "embedded.log").open("wb")
+    processes = {"action server": subprocess.Popen(action_server_command(actions_port), cwd=ROOT, env=env,
+                                                   stdout=log, stderr=subprocess.STDOUT)}  # fmt: skip
+    try:
+        wait_until_ready(f"http://127.0.0.1:{actions_port}/health", process=processes["action server"])
+        processes["rasa"] = subprocess.Popen(rasa_server_command(rasa_port), cwd=ROOT, env=env, stdout=log,
+                                             stderr=subprocess.STDOUT)  # fmt: skip
+        wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=900, process=processes["rasa"])
+        results = measure("embedded, 1 instance", f"http://127.0.0.1:{rasa_port}", levels)
+        print_memory({n: p.pid for n, p in processes.items()})
+        return results
+    finally:
+        stop(list(processes.values()))
+
+
+def production(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
+    queue = f"jisr_bench_{uuid.uuid4().hex[:6]}"
+    layout = Layout.on_free_ports(rasa_instances=2, action_servers=2)
+    env = profile_env(layout, {**os.environ, "TRACKER_DB_NAME": "jisr_bench", "REDIS_KEY_PREFIX": "jisrbench",
+                               "RABBITMQ_QUEUE": queue, "CONSOLE_SECRET_FILE": str(workdir / "console.key")})  # fmt: skip
+    problems = check_services(env)
+    if problems:
+        raise SystemExit("production profile needs its services:\n  " + "\n  ".join(problems))
+    profile = Profile(layout, env, workdir / "prod")
+    try:
+        profile.start_all(timeout=900)
+        results = measure("production, 2 instances", profile.public_url, levels)
+        print_memory(profile.pids())
+        return results
+    finally:
+        profile.stop_all()
+        subprocess.run(["rabbitmqctl", "delete_queue", queue], capture_output=True, timeout=60)
+
+
+def rasa_init_model(python: str) -> Path:
+    """The `rasa init` assistant, created and trained once (kept in var/bench/rasa_init/)."""
+    models = RASA_INIT_DIR / "models"
+    existing = sorted(models.glob("*.tar.gz")) if models.exists() else []
+    if existing:
+        return existing[-1]
+    shutil.rmtree(RASA_INIT_DIR, ignore_errors=True)
+    RASA_INIT_DIR.mkdir(parents=True)
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    print("  creating and training the `rasa init` assistant (once)…", flush=True)
+    subprocess.run([python, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(RASA_INIT_DIR)],
+                   cwd=RASA_INIT_DIR, env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    existing = sorted(models.glob("*.tar.gz"))
+    if not existing:
+        subprocess.run([python, "-m", "rasa", "train"], cwd=RASA_INIT_DIR, env=env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        existing = sorted(models.glob("*.tar.gz"))
+    return existing[-1]
+
+
+def rasa_init(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
+    model = rasa_init_model(sys.executable)
+    port = free_port()
+    endpoints = workdir / "rasa_init_endpoints.yml"
+    endpoints.write_text(
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'rasa_init.db'}\n"
+    )
+    credentials = workdir / "rasa_init_credentials.yml"
+    credentials.write_text("rest:\n")
+    command = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port), "--interface",
+               "127.0.0.1", "--enable-api", "--endpoints", str(endpoints), "--credentials", str(credentials)]  # fmt: skip
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_REGISTER": "False"}
+    log = (workdir / "rasa_init.log").open("wb")
+    process = subprocess.Popen(command, cwd=RASA_INIT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}/status", timeout=900, process=process)
+        texts = lambda c, n: [RASA_INIT_SCRIPT[(c + i) % len(RASA_INIT_SCRIPT)] for i in range(n)]  # noqa: E731
+        results = measure("rasa init, 1 instance", f"http://127.0.0.1:{port}", levels, texts)
+        print_memory({"rasa (rasa init)": process.pid})
+        return results
+    finally:
+        stop([process])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=("embedded", "production", "rasa-init"), action="append")
+    parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS), choices=LEVELS)
+    args = parser.parse_args()
+    if not MODEL_FILE.exists():
+        raise SystemExit("no trained model: run `make train`")
+    levels = tuple(args.levels)
+    chosen = args.only or ["embedded", "production", "rasa-init"]
+    print(f"bench-load on {os.cpu_count()} cores, load average at start {os.getloadavg()[0]:.1f}", flush=True)
+    results: dict[str, dict[int, LoadReport]] = {}
+    with tempfile.TemporaryDirectory(prefix="jisr-bench-load-") as tmp:
+        for name, run in (("embedded", embedded), ("production", production), ("rasa-init", rasa_init)):
+            if name in chosen:
+                started = time.monotonic()
+                results[name] = run(levels, Path(tmp))
+                print(f"  ({name} took {time.monotonic() - started:.0f} s including start-up)", flush=True)
+    if "rasa-init" in results:
+        for name in ("embedded", "production"):
+            for level in levels if name in results else ():
+                ours, base = results[name][level], results["rasa-init"][level]
+                print(f"  ratio {name} / rasa init at {level:>3} conv: p95 {ours.percentile(95) / base.percentile(95):.2f}×, "
+                      f"msg/s {ours.messages_per_second / base.messages_per_second:.2f}×")  # fmt: skip
+    print(
+        f"load average at the end {os.getloadavg()[0]:.1f} (above ~2 on 2 cores: the numbers are pessimistic)"
+    )
+
+
+if __name__ == "__main__":
+    main()
