@@ -63,7 +63,11 @@ events {{ worker_connections 4096; }}
 http {{
   access_log off;
 {temp}
-  client_max_body_size 1m;
+  # Bodies and responses stay in memory: Rasa's calls to the action servers carry the whole tracker
+  # and domain, and the workers (user nobody under a root master) may not reach the temp folders.
+  client_max_body_size 8m;
+  client_body_buffer_size 8m;
+  proxy_max_temp_file_size 0;
   upstream rasa {{
 {_servers(rasa_ports, " max_fails=3 fail_timeout=5s")}
     keepalive 64;

@@ -12,6 +12,15 @@ original behaviour on success):
   request is marked failed so that the REST channel answers 503 instead of an empty 200.
   Nothing of the turn is stored then: the tracker store saves a turn in one transaction at its end.
 - ``MessageProcessor.log_message``: counts intents and NLU fallbacks.
+
+:func:`harden_agent` then adjusts two things of the loaded agent:
+
+- Rasa wraps every tracker store in a ``FailSafeTrackerStore`` that, when the database fails,
+  silently continues with an empty in-memory tracker: the citizen gets a 200 answer, the message
+  is lost and the conversation restarts from zero. Its error callback now raises instead, so the
+  message fails cleanly (503 + "send it again") and nothing is half-written.
+- Rasa's Redis lock store builds its redis-py client without retries, so after a Redis restart
+  each pooled connection fails once; the client now reconnects and retries a dropped command.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from typing import Any
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import BotUttered, FollowupAction, UserUttered
@@ -132,6 +142,33 @@ def _wrap_log_message() -> None:
 
     setattr(log_message, _INSTALLED, True)
     MessageProcessor.log_message = log_message
+
+
+class TrackerStoreUnavailable(RasaException):
+    """The tracker database failed: the message is not processed rather than processed without history."""
+
+
+def _raise_unavailable(error: Exception) -> None:
+    raise TrackerStoreUnavailable(f"tracker store unavailable: {type(error).__name__}") from error
+
+
+def harden_agent(agent: Agent) -> None:
+    """No silent in-memory fallback for the tracker store; retries for the Redis lock store client."""
+    store = agent.tracker_store
+    if isinstance(store, FailSafeTrackerStore):
+        store._on_tracker_store_error = _raise_unavailable  # the constructor's on_tracker_store_error
+    red = getattr(agent.lock_store, "red", None)
+    if red is not None:
+        from redis.backoff import ExponentialBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+        from redis.retry import Retry
+
+        red.connection_pool.connection_kwargs.update(
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
+        red.connection_pool.disconnect()  # connections made from now on use the retry settings
 
 
 def install() -> None:

@@ -60,6 +60,12 @@ class OpsChannel(InputChannel):
             app.register_middleware(_start_timer, "request")
             app.register_middleware(_finish, "response")
 
+        @bp.listener("after_server_start")
+        async def _harden(app, _loop) -> None:  # the agent is loaded before the server starts
+            agent = getattr(app.ctx, "agent", None)
+            if agent is not None:
+                rasa_hooks.harden_agent(agent)
+
         async def _start_timer(request: Request) -> None:
             request.ctx.jisr_started = time.perf_counter()
 
