@@ -26,6 +26,7 @@ from bot.console.sessions import COOKIE_NAME, Session, SessionCodec, load_key
 from bot.handoff.delivery import DeliveryWorker, RasaClient
 from bot.handoff.models import StaffUser
 from bot.handoff.store import HandoffStore
+from bot.review import console_views as review_views
 
 logger = logging.getLogger(__name__)
 
@@ -168,12 +169,12 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
 
     @app.get("/")
     async def index(request):
-        return response.redirect("/queue" if request.ctx.user else "/login")
+        return response.redirect(_home(request.ctx.user) if request.ctx.user else "/login")
 
     @app.get("/login")
     async def login_page(request):
         if request.ctx.user:
-            return response.redirect("/queue")
+            return response.redirect(_home(request.ctx.user))
         return await render(request, "login.html")
 
     @app.post("/login")
@@ -199,7 +200,7 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
             )
         request.ctx.session.login(user.id)
         await asyncio.to_thread(app.ctx.store.audit, user.id, "login")
-        return response.redirect("/queue", status=303)
+        return response.redirect(_home(user), status=303)
 
     @app.post("/logout")
     @requires_role()
@@ -217,8 +218,14 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
         return response.redirect(target, status=303)
 
     views.register(app)
+    review_views.register(app)
     app.static("/static", str(views.STATIC_DIR), name="static")
     return app
+
+
+def _home(user: StaffUser) -> str:
+    """The first page after login: content editors work on the review queue, the others on the handoff queue."""
+    return "/review" if user.role == "editor" else "/queue"
 
 
 def _active_user(store: HandoffStore, user_id: int) -> StaffUser | None:

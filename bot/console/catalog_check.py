@@ -17,12 +17,14 @@ from bot.console import app as app_module
 from bot.console import views
 from bot.console.i18n import LANGUAGES, TEMPLATES_DIR, po_path
 from bot.handoff.models import ROLES
+from bot.review import console_views as review_views
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 #: Keys built in templates from a value (``"role." ~ user.role`` …).
 DYNAMIC_KEYS = (
     *app_module.MESSAGE_KEYS,
     *views.MESSAGE_KEYS,
+    *review_views.MESSAGE_KEYS,
     *(f"role.{role}" for role in ROLES),
     *(f"lang.switch_{code}" for code in LANGUAGES),
     "kind.live", "kind.callback", "status.queued", "status.claimed", "status.closed",

@@ -58,6 +58,21 @@ class ReviewStore:
             ).rowcount
         return updated == 1
 
+    def reopen(self, item_id: int) -> None:
+        """Back to pending (the decision could not be carried out)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                sa.update(ReviewItem)
+                .where(ReviewItem.id == item_id)
+                .values(
+                    status="pending",
+                    decided_at=None,
+                    decided_by=None,
+                    decided_intent=None,
+                    decided_variety=None,
+                )
+            )
+
     def delete_conversation(self, conversation_hash: str) -> int:
         """Deletes every item of one conversation (erase); returns how many."""
         with self.sessions.begin() as session:
