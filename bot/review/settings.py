@@ -19,7 +19,7 @@ class ReviewSettings:
     yes_no_questions: frozenset[str] = frozenset({"utter_delete_confirm"})
     handoff_context_messages: int = 3
     handoff_skip_intents: frozenset[str] = frozenset({"talk_to_human", "affirm", "deny"})
-    group_similarity: float = 0.75
+    group_similarity: float = 0.5
 
     @classmethod
     def load(cls, path: Path = DEFAULT_SETTINGS) -> ReviewSettings:
