@@ -90,3 +90,16 @@ def test_violence_phrases_are_found(terms, message):
 )
 def test_ordinary_requests_have_no_violence_phrase(terms, message):
     assert terms.find_violence(message) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["زميلي في العمل يتحرش بي، ماذا أفعل؟", "واش كيضربني؟ إيه كيضربني، ديما", "شكون يعاوني؟ راجلي عنفني؛"],
+)
+def test_arabic_punctuation_does_not_hide_a_violence_phrase(terms, message):
+    assert terms.find_violence(message) is not None
+
+
+@pytest.mark.parametrize("message", ["أختنق، الغاز في كل مكان", "ri7t lgaz f dar", "il y a une fuite de gaz"])
+def test_gas_and_suffocation_are_danger(terms, message):
+    assert terms.find(message) is not None

@@ -19,6 +19,8 @@ from bot.nlu.text_normalization import normalize_text
 
 DEFAULT_TERMS_FILE = Path("data/safety/danger_terms.yml")
 _MIN_FUZZY_WORD = 5
+#: Stripped from both ends of a word, Arabic comma, semicolon and question mark included ("بي،").
+_PUNCTUATION = "!?.,;:«»\"'()،؛؟…"
 
 
 class DangerTermsError(ValueError):
@@ -110,11 +112,11 @@ def _phrase_tuples(section, source: str, name: str) -> tuple[tuple[str, ...], ..
 
 
 def _clean_words(text: str) -> list[str]:
-    return [w.strip("!?.,;:«»\"'()") for w in normalize_text(text).split() if w.strip("!?.,;:«»\"'()")]
+    return [w.strip(_PUNCTUATION) for w in normalize_text(text).split() if w.strip(_PUNCTUATION)]
 
 
 def _word_matches(word: str, expected: str) -> bool:
-    word = word.strip("!?.,;:«»\"'()")
+    word = word.strip(_PUNCTUATION)
     if word == expected or (word.startswith("و") and word[1:] == expected):  # "وعندو" = "and he has"
         return True
     if len(expected) >= _MIN_FUZZY_WORD and abs(len(word) - len(expected)) <= 1:
@@ -135,7 +137,7 @@ def _remove_exceptions(words: list[str], exceptions: Iterable[tuple[str, ...]]) 
         size = len(exception)
         start = 0
         while start <= len(words) - size:
-            if all(words[start + i].strip("!?.,;:«»\"'()") == exception[i] for i in range(size)):
+            if all(words[start + i].strip(_PUNCTUATION) == exception[i] for i in range(size)):
                 words = [*words[:start], "·", *words[start + size :]]
             start += 1
     return words
