@@ -183,17 +183,26 @@ def plot_confusion(report: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-VARIANTS = ("project", "no-dense", "no-arabizi-folding", "rasa-default")
+VARIANTS = ("project", "diet", "no-dense", "no-arabizi-folding", "rasa-default")
 
 
-def variant_config(variant: str, workdir: Path) -> Path:
-    """The pipeline to evaluate: the project's, one of its measured alternatives, or Rasa's default."""
+def variant_config(variant: str, workdir: Path, base: Path = ROOT / "config.yml") -> Path:
+    """The pipeline to evaluate: the project's (or ``base``), one of its measured alternatives, or
+    Rasa's default."""
     import yaml
 
     if variant == "rasa-default":
         return ROOT / "benchmarks" / "rasa_default_config.yml"
-    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    if variant == "no-dense":
+    config = yaml.safe_load(base.read_text(encoding="utf-8"))
+    if variant == "diet":
+        # DIET classifies the intents itself (the linear classifier is left out)
+        config["pipeline"] = [
+            c for c in config["pipeline"] if not c["name"].endswith("LinearIntentClassifier")
+        ]
+        for component in config["pipeline"]:
+            if component["name"] == "DIETClassifier":
+                component["intent_classification"] = True
+    elif variant == "no-dense":
         config["pipeline"] = [
             c for c in config["pipeline"] if not c["name"].endswith("SentenceEmbeddingFeaturizer")
         ]
@@ -232,17 +241,27 @@ def main() -> None:
     parser.add_argument("--variant", choices=VARIANTS, default="project")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
-        "--limit-folds", type=int, default=None, help="stop after this many folds (quick look)"
+        "--limit-folds",
+        type=int,
+        default=None,
+        help="stop after this many folds (quick look; --limit-folds 1 is a fixed 80/20 split)",
     )
+    parser.add_argument(
+        "--config", type=Path, default=ROOT / "config.yml", help="pipeline to start from (experiments)"
+    )
+    parser.add_argument("--name", default=None, help="report name (default: the variant)")
     args = parser.parse_args()
     REPORTS.mkdir(exist_ok=True)
+    name = args.name or args.variant
+    if args.limit_folds is not None and args.limit_folds < args.folds:
+        name += f"_{args.limit_folds}of{args.folds}fold"
     with tempfile.TemporaryDirectory() as tmp:
-        config = variant_config(args.variant, Path(tmp))
-        report = evaluate(config, args.folds, args.variant, args.limit_folds)
-    (REPORTS / f"nlu_eval_{args.variant}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    plot_confusion(report, REPORTS / f"nlu_confusion_{args.variant}.png")
+        config = variant_config(args.variant, Path(tmp), args.config.resolve())
+        report = evaluate(config, args.folds, name, args.limit_folds)
+    (REPORTS / f"nlu_eval_{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    plot_confusion(report, REPORTS / f"nlu_confusion_{name}.png")
     print_report(report)
-    print(f"reports/nlu_eval_{args.variant}.json, reports/nlu_confusion_{args.variant}.png written")
+    print(f"reports/nlu_eval_{name}.json, reports/nlu_confusion_{name}.png written")
 
 
 if __name__ == "__main__":
