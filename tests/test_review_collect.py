@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from bot.privacy.retention import DAY, RetentionPolicy, purge
+from bot.privacy.retention import DAY, RetentionPolicy, purge, purge_review_items
 from bot.review.collect import collect, default_encoder
 from bot.review.identity import conversation_hash
 from bot.review.models import ReviewItem
@@ -165,6 +165,14 @@ def test_erased_conversation_items_are_deleted_by_the_erase_hook(env, encoder):
     assert _items(review, sender) == [], "an erased conversation is never collected again"
 
 
+def test_a_collection_run_also_drops_expired_items(env, encoder):
+    store, _url, review = env
+    now = time.time()
+    sender = save(store, [user("ma fhemtch", "nlu_fallback", 0.3, stamp=now - 170 * DAY)])
+    _run(env, encoder, now=now)
+    assert _run(env, encoder, now=now + 11 * DAY).expired == 1 and _items(review, sender) == []
+
+
 def test_items_of_conversations_gone_from_the_tracker_store_are_removed(env, encoder):
     store, _url, review = env
     sender = save(store, [user("ma fhemtch", "nlu_fallback", 0.3)])
@@ -185,8 +193,9 @@ def test_retention_periods_apply_to_items(env, encoder):
     (item,) = _items(review, sender)
     assert item.expires_at == pytest.approx(old + POLICY.default_days * DAY)
     assert _items(review, ancient) == [], "already past retention: not collected"
-    # ten days later the conversation is past 180 days: the item goes, whether or not `make purge` ran
-    assert _run(env, encoder, now=now + 11 * DAY).expired == 1
+    # eleven days later the conversation is past 180 days: `make purge` removes the item (so would a collection run)
+    assert purge_review_items(now=now + 10 * DAY) == 0
+    assert purge_review_items(now=now + 11 * DAY) == 1
     assert _items(review, sender) == []
     purge(url, POLICY, now=now + 11 * DAY)
     assert _run(env, encoder, now=now + 11 * DAY).collected == 0

@@ -115,6 +115,14 @@ def main(argv: Iterable[str] | None = None) -> None:
     counts = purge(database_url(args.db), policy)
     print(f"purged {counts['sensitive']} sensitive and {counts['other']} other conversation(s)")
     print(f"purged {purge_handoffs(policy, args.handoff_db)} closed handoff(s) with their transcripts")
+    print(f"purged {purge_review_items(args.handoff_db)} review item(s) past their conversation's retention")
+
+
+def purge_review_items(url: str | None = None, now: float | None = None) -> int:
+    """Deletes review-queue items past their conversation's retention period (bot/review)."""
+    from bot.review.store import ReviewStore
+
+    return ReviewStore(url).purge_expired(now)
 
 
 def purge_handoffs(policy: RetentionPolicy, url: str | None = None, now: float | None = None) -> int:
