@@ -19,6 +19,9 @@ original behaviour on success):
   silently continues with an empty in-memory tracker: the citizen gets a 200 answer, the message
   is lost and the conversation restarts from zero. Its error callback now raises instead, so the
   message fails cleanly (503 + "send it again") and nothing is half-written.
+- Rasa's SQL tracker store pools connections without checking them, so after a database restart
+  each instance failed its next message; a connection is now checked when taken from the pool
+  (SQLAlchemy's documented ``checkout`` event) and replaced when it is dead.
 - Rasa's Redis lock store builds its redis-py client without retries, so after a Redis restart
   each pooled connection fails once; the client now reconnects and retries a dropped command.
 """
@@ -152,11 +155,28 @@ def _raise_unavailable(error: Exception) -> None:
     raise TrackerStoreUnavailable(f"tracker store unavailable: {type(error).__name__}") from error
 
 
+def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A dead pooled connection is discarded and another one taken (instead of failing a message)."""
+    import sqlalchemy as sa
+
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as error:
+        raise sa.exc.DisconnectionError() from error
+
+
 def harden_agent(agent: Agent) -> None:
-    """No silent in-memory fallback for the tracker store; retries for the Redis lock store client."""
+    """No silent in-memory fallback for the tracker store, checked SQL connections, Redis retries."""
+    import sqlalchemy as sa
+
     store = agent.tracker_store
     if isinstance(store, FailSafeTrackerStore):
         store._on_tracker_store_error = _raise_unavailable  # the constructor's on_tracker_store_error
+        engine = getattr(store._tracker_store, "engine", None)
+        if engine is not None and not sa.event.contains(engine.pool, "checkout", _ping_on_checkout):
+            sa.event.listen(engine.pool, "checkout", _ping_on_checkout)
     red = getattr(agent.lock_store, "red", None)
     if red is not None:
         from redis.backoff import ExponentialBackoff

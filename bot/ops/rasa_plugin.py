@@ -68,6 +68,8 @@ class OpsChannel(InputChannel):
 
         async def _start_timer(request: Request) -> None:
             request.ctx.jisr_started = time.perf_counter()
+            # Sanic serves the requests of one keep-alive connection in one task: forget the last one's failure
+            rasa_hooks.FAILED_MESSAGE.set(None)
 
         async def _finish(request: Request, resp) -> Any:
             failed = rasa_hooks.FAILED_MESSAGE.get()
