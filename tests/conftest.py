@@ -75,6 +75,8 @@ def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     env = service_env(actions_port, tracker_db)
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{actions_port}/webhook"
     env["TRACKER_DB"] = str(tracker_db)
+    for name in [n for n in env if n.startswith(("TELEGRAM_", "WHATSAPP_"))]:
+        del env[name]  # a developer's real bot credentials must never reach the test servers
     env["HANDOFF_DB"] = str(tracker_db.with_name("handoff.db"))
     logs = tmp_path_factory.mktemp("logs")
     processes = []

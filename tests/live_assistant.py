@@ -23,6 +23,10 @@ def live_assistant(
     rasa_port, actions_port = free_port(), free_port()
     tracker_db = workdir / "tracker.db"
     process_env = service_env(actions_port, tracker_db)
+    for name in [n for n in process_env if n.startswith(("TELEGRAM_", "WHATSAPP_"))]:
+        del process_env[
+            name
+        ]  # a developer's real bot credentials never reach test servers (tests may set their own)
     process_env.update(
         {
             "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
