@@ -24,6 +24,7 @@ from bot.eligibility.loader import EligibilityError, default_programmes
 from bot.eligibility.model import DONT_KNOW, NO, OUTCOMES, YES, Programme, Question
 from bot.i18n.catalogs import LOCALES, translate
 from bot.i18n.render import render_text
+from bot.i18n.reply_locale import reply_locale
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,33 @@ def question_buttons(question: Question, locale: str) -> list[dict]:
     return buttons
 
 
+#: Answers shorter than this many words ("juj", "deux", "abc") do not change the language of the check:
+#: the language detector cannot tell a language from one word.
+RELIABLE_WORDS = 3
+_LOCALE_SLOTS = ("language", "script", "chosen_language")
+
+
+def check_locale(tracker: Tracker) -> str:
+    """The reply locale as detected on the latest message long enough to tell (an explicit choice wins)."""
+    text = ((tracker.latest_message or {}).get("text") or "").strip()
+    if _reliable(text) or tracker.get_slot("chosen_language"):
+        return tracker_locale(tracker)
+    reliable: dict[str, Any] = {}
+    counts = True  # slots set before any message (session start) count
+    for event in tracker.events or []:
+        if event.get("event") == "user":
+            counts = _reliable(event.get("text") or "")
+        elif counts and event.get("event") == "slot" and event.get("name") in _LOCALE_SLOTS:
+            reliable[event["name"]] = event.get("value")
+    return reply_locale(reliable) if reliable.get("language") else tracker_locale(tracker)
+
+
+def _reliable(text: str) -> bool:
+    """A payload sets no language; a message of several words tells its language."""
+    text = text.strip()
+    return text.startswith("/") or len(text.split()) >= RELIABLE_WORDS
+
+
 def _latest(tracker: Tracker) -> tuple[str | None, list[dict], str]:
     message = tracker.latest_message or {}
     return (
@@ -130,7 +158,7 @@ class ActionEligibilityStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
+        locale = check_locale(tracker)
         _, entities, _ = _latest(tracker)
         programme_id = next(
             (e.get("value") for e in entities if e.get("entity") == "eligibility_programme"), None
@@ -181,7 +209,7 @@ class ValidateEligibilityForm(FormValidationAction):
         intent, entities, _ = _latest(tracker)
         if intent in ("goodbye",) or any(e.get("value") == STOP for e in entities):
             return {"eligibility_programme": None, "eligibility_stopped": True}
-        dispatcher.utter_message(text=render_text("elig_invalid_programme", tracker_locale(tracker)))
+        dispatcher.utter_message(text=render_text("elig_invalid_programme", check_locale(tracker)))
         return {"eligibility_programme": None}
 
     def validate_eligibility_answer(
@@ -191,7 +219,7 @@ class ValidateEligibilityForm(FormValidationAction):
         question = next_question(programme, answers) if programme else None
         if programme is None or question is None:
             return {"eligibility_answer": None}
-        locale = tracker_locale(tracker)
+        locale = check_locale(tracker)
         intent, entities, text = _latest(tracker)
         reply = interpret(programme, question, answers, intent, entities, text, option_labels(question))
         if reply.kind == "stop":
@@ -223,7 +251,7 @@ class ActionAskEligibilityProgramme(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
+        locale = check_locale(tracker)
         buttons = [
             button(p.title, f'/check_eligibility{{"eligibility_programme": "{p.id}"}}', locale)
             for p in programmes().values()
@@ -245,7 +273,7 @@ class ActionAskEligibilityAnswer(Action):
         question = next_question(programme, answers) if programme else None
         if question is None:
             return []
-        locale = tracker_locale(tracker)
+        locale = check_locale(tracker)
         values = {"min": question.minimum, "max": question.maximum}
         dispatcher.utter_message(
             text=render_text(question.text, locale, values), buttons=question_buttons(question, locale)
@@ -317,7 +345,7 @@ class ActionEligibilityResult(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
+        locale = check_locale(tracker)
         programme, answers = _current(tracker)
         if tracker.get_slot("eligibility_stopped") or programme is None:
             dispatcher.utter_message(
@@ -342,7 +370,7 @@ class ActionEligibilityCorrect(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
+        locale = check_locale(tracker)
         programme, answers = _current(tracker)
         _, entities, text = _latest(tracker)
         number = read_number(text, entities)

@@ -177,3 +177,22 @@ def test_a_correction_after_the_outcome_gives_the_new_outcome() -> None:
     )
     events, messages = run(ActionEligibilityCorrect(), done)
     assert len(messages) == 2 and translate("elig_reason_elderly_has_family", "fr") in messages[1]["text"]
+
+
+def test_a_one_word_answer_keeps_the_language_of_the_check() -> None:
+    from actions.eligibility import check_locale
+
+    events = [
+        {"event": "user", "text": "bghit n3ref 3la da3m lmobachir"},
+        {"event": "slot", "name": "language", "value": "ary"},
+        {"event": "slot", "name": "script", "value": "Latn"},
+        {"event": "user", "text": "juj"},
+        {"event": "slot", "name": "language", "value": "fr"},
+        {"event": "user", "text": "1"},  # two short answers in a row
+    ]
+    short = tracker("direct_social_aid", {}, text="juj", language="fr", script="Latn", events=events)
+    assert check_locale(short) == "ary_Latn"
+    long = tracker("direct_social_aid", {}, text="j'ai deux enfants petits", language="fr", events=events)
+    assert check_locale(long) == "fr"
+    chosen = tracker("direct_social_aid", {}, text="juj", language="fr", events=events, chosen_language="ar")
+    assert check_locale(chosen) == "ar"

@@ -95,21 +95,40 @@ def test_elderly_check_in_every_variety(assistant, opening, too_old, correction,
     ]
 
 
-def test_asd_estimate_through_the_conversation(assistant) -> None:
+# "abc" is read as French by the language detector (the reply switches to French), so the Arabic-script
+# and Arabizi rows give an impossible count instead
+ASD_ROWS = [
+    ("بغيت نعرف على الدعم الاجتماعي المباشر ديال الدراري", "25", "elig_invalid_range", "جوج", "ary", "1000"),
+    ("bghit n3ref 3la da3m lmobachir dyal drari", "25", "elig_invalid_range", "juj", "ary_Latn", "1000"),
+    ("أريد معلومات عن الدعم الاجتماعي المباشر للأطفال", "25", "elig_invalid_range", "اثنان", "ar", "1000"),
+    ("Je voudrais des informations sur l'aide sociale directe", "abc", "elig_invalid_number", "deux", "fr", "1000 DH par mois"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("opening", "invalid", "error", "two", "locale", "amount"), ASD_ROWS)
+def test_asd_counts_in_words_invalid_answers_and_the_estimate(
+    assistant, opening, invalid, error, two, locale, amount
+) -> None:
     replies = _talk(
         assistant,
-        ["Je voudrais des informations sur l'aide sociale directe pour ma famille",
-         '/check_eligibility{"eligibility_programme": "direct_social_aid"}',
-         "/affirm", "0", "deux", "1", "-1", "0", "1"],
+        [opening, '/check_eligibility{"eligibility_programme": "direct_social_aid"}',
+         "/affirm", "0", invalid, two, "1", "-1", "0", "1"],
     )  # fmt: skip
-    assert _texts(replies[6])[0] == _t("elig_invalid_negative", "fr", min=0, max=20)
+    questions = [_texts(r)[-1] for r in replies[2:-1]]
+    assert questions == [
+        _t("elig_q_asd_orphans_widow", locale), _t("elig_q_asd_children_0_5", locale),
+        _t("elig_q_asd_children_0_5", locale), _t("elig_q_asd_children_6_20_school", locale),
+        _t("elig_q_asd_children_6_20_out_of_school", locale), _t("elig_q_asd_children_6_20_out_of_school", locale),
+        _t("elig_q_asd_children_disability", locale),
+    ]  # fmt: skip
+    assert _texts(replies[4])[0] == _t(error, locale, min=0, max=20)
+    assert _texts(replies[7])[0] == _t("elig_invalid_negative", locale, min=0, max=20)  # "-1"
     outcome = _texts(replies[-1])[0]
-    assert outcome.startswith(
-        _t("elig_outcome_cannot_tell", "fr", programme=translate("elig_title_direct_social_aid", "fr"))
-    )
-    assert "environ 1000 DH par mois" in outcome  # 2 × 300 + 1 × 300 + 1 × 100 (2026 grid)
-    assert "• 1 × 100 DH : supplément par enfant en situation de handicap" in outcome
-    assert "asd.ma" in outcome and _t("elig_disclaimer", "fr") in outcome
+    title = translate("elig_title_direct_social_aid", locale)
+    assert outcome.startswith(_t("elig_outcome_cannot_tell", locale, programme=title))
+    assert amount in outcome  # 2 × 300 + 1 × 300 + 1 × 100, grid of 2026
+    assert "asd.ma" in outcome and _t("elig_disclaimer", locale) in outcome
+    assert "9.3264284" not in outcome  # no score threshold, ever
 
 
 def test_a_question_in_the_middle_then_back_to_the_question_then_stop(assistant) -> None:
