@@ -19,7 +19,9 @@ MODEL_NAME = "jisr"
 MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT_FILE = MODEL_DIR / f"{MODEL_NAME}.inputs.sha256"
 TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
-INPUTS = ("config.yml", "domain.yml", *TRAINING_DATA, "data/safety", "data/gazetteer", "bot/nlu")
+INPUTS = (
+    "config.yml", "domain.yml", *TRAINING_DATA, "data/safety", "data/gazetteer", "data/fallback", "bot/nlu",
+)  # fmt: skip
 
 
 def inputs_fingerprint(root: Path = ROOT) -> str:

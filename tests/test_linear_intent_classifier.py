@@ -89,3 +89,22 @@ def test_arabizi_request_is_recognised_from_arabic_script_examples(trained_model
 def test_a_message_without_features_gets_no_intent_and_no_crash(trained_model):
     (empty,) = _parse(trained_model, [""])
     assert empty["intent"]["name"] in (None, "nlu_fallback")
+
+
+def test_only_question_or_filler_words_are_vague():
+    from bot.nlu.vague_message import is_vague, load_vague_words
+
+    words = set(load_vague_words())
+    for message in ["kifach", "Wach ?", "comment ?", "كيفاش؟", "شنو", "euh…"]:
+        assert is_vague(message, words), message
+    for message in ["kifach nkhrej lkarta", "comment obtenir la carte handicap", "", "salam", "oui", "la"]:
+        assert not is_vague(message, words), message
+
+
+def test_a_malformed_vague_words_file_names_itself(tmp_path):
+    from bot.nlu.vague_message import load_vague_words
+
+    bad = tmp_path / "vague.yml"
+    bad.write_text("words: [kifach]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"vague\.yml"):
+        load_vague_words(bad)
