@@ -54,6 +54,10 @@ def render_config(
         "      proxy_set_header Host $host;\n"
         "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
         "      proxy_set_header X-Forwarded-Proto $scheme;\n"
+        # A refused or broken connection moves a request to the next instance. No instance is ever marked
+        # down (max_fails=0): nginx counts slow answers as failures, and a burst of slow messages took
+        # every instance out at once ("no live upstreams"). A dead instance is refused in microseconds.
+        "      proxy_next_upstream error;\n"
     )
     return f"""# Written by bot/ops/nginx.py for make run-prod; do not edit (regenerated at each start).
 worker_processes 1;
@@ -69,15 +73,15 @@ http {{
   client_body_buffer_size 8m;
   proxy_max_temp_file_size 0;
   upstream rasa {{
-{_servers(rasa_ports, " max_fails=3 fail_timeout=5s")}
-    keepalive 64;
+{_servers(rasa_ports, " max_fails=0")}
+    keepalive 256;
   }}
   upstream rasa_sticky {{
     hash $remote_addr consistent;
 {_servers(rasa_ports)}
   }}
   upstream actions {{
-{_servers(action_ports, " max_fails=3 fail_timeout=5s")}
+{_servers(action_ports, " max_fails=0")}
     keepalive 32;
   }}
   upstream console {{
@@ -88,7 +92,7 @@ http {{
     listen 127.0.0.1:{proxy.public};
     location /webhooks/ {{
       proxy_pass http://rasa;
-{forwarded}      proxy_read_timeout 90s;
+{forwarded}      proxy_read_timeout 300s;
     }}
     location /socket.io/ {{
       proxy_pass http://rasa_sticky;
@@ -104,14 +108,14 @@ http {{
     listen 127.0.0.1:{proxy.api};
     location / {{
       proxy_pass http://rasa;
-{forwarded}      proxy_read_timeout 90s;
+{forwarded}      proxy_read_timeout 300s;
     }}
   }}
   server {{
     listen 127.0.0.1:{proxy.actions};
     location / {{
       proxy_pass http://actions;
-{forwarded}      proxy_read_timeout 30s;
+{forwarded}      proxy_read_timeout 300s;
     }}
   }}
   server {{

@@ -126,6 +126,11 @@ def profile_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SANIC_REGISTER", "False")
     env.setdefault("SANIC_HOST", "127.0.0.1")
+    # Rasa listens with a backlog of 100 by default: a burst of new proxy connections overflowed it and
+    # connecting took more than a minute. 1024 (under the kernel's somaxconn) absorbs it.
+    env.setdefault("SANIC_BACKLOG", "1024")
+    # Sanic answers 408 when a request is not read within 60 s; under a burst a busy instance reads late.
+    env.setdefault("SANIC_REQUEST_TIMEOUT", "300")
     return env
 
 

@@ -107,8 +107,8 @@ def _wrap_handle_message() -> None:
             FAILED_MESSAGE.set(reply)
             try:
                 await message.output_channel.send_response(message.recipient_id, dict(reply))
-            except Exception:  # the channel itself may be what failed; the error is already logged
-                logger.warning("Could not send the retry-later reply on %s", channel)
+            except Exception as send_error:  # the channel itself may be what failed
+                logger.warning("Could not send the retry-later reply on %s: %r", channel, send_error)
             raise
         finally:
             metrics.MESSAGES.labels(channel).inc()
