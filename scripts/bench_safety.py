@@ -37,7 +37,7 @@ def story_messages() -> list[tuple[str, str, str]]:
             rows.extend(
                 (replace_entities(step["user"].strip()), step["intent"], variety)
                 for step in story["steps"]
-                if "user" in step
+                if "user" in step and step.get("intent")  # form answers may leave the intent unchecked
             )
     return rows
 

@@ -103,3 +103,10 @@ def test_arabic_punctuation_does_not_hide_a_violence_phrase(terms, message):
 @pytest.mark.parametrize("message", ["أختنق، الغاز في كل مكان", "ri7t lgaz f dar", "il y a une fuite de gaz"])
 def test_gas_and_suffocation_are_danger(terms, message):
     assert terms.find(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message", ["3tini chi nokta", "3tini l3onwan dyal chi markaz", "واش غادي يقبلوني ف المركز؟"]
+)
+def test_look_alikes_of_danger_words_do_not_trigger(terms, message):
+    assert terms.find(message) is None
