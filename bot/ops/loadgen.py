@@ -92,25 +92,36 @@ async def _conversation(
     texts: Sequence[str],
     turns: list[Turn],
     timeout: float,
+    in_flight: asyncio.Semaphore | None,
 ) -> None:
     for seq, text in enumerate(texts):
-        started = time.perf_counter()
-        body = {"sender": sender, "message": text, "metadata": {"load_seq": seq}}
-        try:
-            async with session.post(url, json=body, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
-                raw = await response.text()
-                try:
-                    replies = json.loads(raw)
-                except ValueError:  # an error page from the proxy or the server
-                    replies, status = [], response.status
-                    turn = Turn(sender, seq, text, status if status != 200 else 0, time.perf_counter() - started,
-                                response.headers.get("X-Jisr-Instance"), error=raw[:80])  # fmt: skip
-                else:
-                    turn = Turn(sender, seq, text, response.status, time.perf_counter() - started,
-                                response.headers.get("X-Jisr-Instance"), replies if isinstance(replies, list) else [])  # fmt: skip
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            turn = Turn(sender, seq, text, 0, time.perf_counter() - started, None, error=type(error).__name__)
-        turns.append(turn)
+        if in_flight is None:
+            turns.append(await _send(session, url, sender, seq, text, timeout))
+        else:
+            async with in_flight:
+                turns.append(await _send(session, url, sender, seq, text, timeout))
+
+
+async def _send(
+    session: aiohttp.ClientSession, url: str, sender: str, seq: int, text: str, timeout: float
+) -> Turn:
+    started = time.perf_counter()
+    body = {"sender": sender, "message": text, "metadata": {"load_seq": seq}}
+    try:
+        async with session.post(url, json=body, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            raw = await response.text()
+            instance = response.headers.get("X-Jisr-Instance")
+            try:
+                replies = json.loads(raw)
+            except ValueError:  # an error page from the proxy or the server
+                status = response.status if response.status != 200 else 0
+                return Turn(
+                    sender, seq, text, status, time.perf_counter() - started, instance, error=raw[:80]
+                )
+            replies = replies if isinstance(replies, list) else []
+            return Turn(sender, seq, text, response.status, time.perf_counter() - started, instance, replies)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        return Turn(sender, seq, text, 0, time.perf_counter() - started, None, error=type(error).__name__)
 
 
 async def run_load_async(
@@ -120,8 +131,14 @@ async def run_load_async(
     prefix: str,
     texts: Callable[[int, int], list[str]] = script_for,
     timeout: float = 330.0,  # longer than the proxy's 300 s: a lost request is the proxy's verdict
+    max_in_flight: int | None = None,
 ) -> LoadReport:
-    """``conversations`` conversations at once, ``messages`` messages each, against ``base_url``."""
+    """``conversations`` conversations at once, ``messages`` messages each, against ``base_url``.
+
+    ``max_in_flight`` bounds the requests waiting for an answer at any moment (all conversations
+    still interleave); ``None`` lets every conversation send at once, as ``make bench-load`` does.
+    """
+    in_flight = asyncio.Semaphore(max_in_flight) if max_in_flight else None
     url = f"{base_url.rstrip('/')}/webhooks/rest/webhook"
     turns: list[Turn] = []
     connector = aiohttp.TCPConnector(limit=0)
@@ -129,7 +146,7 @@ async def run_load_async(
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                _conversation(session, url, f"{prefix}-{c}", texts(c, messages), turns, timeout)
+                _conversation(session, url, f"{prefix}-{c}", texts(c, messages), turns, timeout, in_flight)
                 for c in range(conversations)
             )
         )
