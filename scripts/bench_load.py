@@ -25,6 +25,8 @@ import time
 import uuid
 from pathlib import Path
 
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa 3.6 uses SQLAlchemy 1.4 APIs
+
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import Layout, Profile, check_services, free_port, profile_env
@@ -116,12 +118,13 @@ def rasa_init_model(python: str) -> Path:
     RASA_INIT_DIR.mkdir(parents=True)
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     print("  creating and training the `rasa init` assistant (once)…", flush=True)
-    subprocess.run([python, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(RASA_INIT_DIR)],
-                   cwd=RASA_INIT_DIR, env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    with (RASA_INIT_DIR.parent / "rasa_init_train.log").open("wb") as log:
+        subprocess.run([python, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(RASA_INIT_DIR)],
+                       cwd=RASA_INIT_DIR, env=env, check=True, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     existing = sorted(models.glob("*.tar.gz"))
     if not existing:
         subprocess.run([python, "-m", "rasa", "train"], cwd=RASA_INIT_DIR, env=env, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         existing = sorted(models.glob("*.tar.gz"))
     return existing[-1]
 
