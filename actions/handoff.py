@@ -23,6 +23,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.asks import _Ask
 from actions.locale import button, tracker_locale
 from bot.handoff.callback_crypto import encrypt_phone, normalise_phone
 from bot.handoff.office_hours import OfficeHours
@@ -225,17 +226,13 @@ class ActionOfferCallback(Action):
         return []
 
 
-class ActionAskCallbackPhone(Action):
-    """Asks for the number to call back, with the accepted formats."""
+class ActionAskCallbackPhone(_Ask):
+    """Asks for the number to call back, with the accepted formats (the forms' shared ask)."""
+
+    key = "utter_ask_callback_phone"
 
     def name(self) -> str:
         return "action_ask_callback_phone"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        dispatcher.utter_message(text=render_text("utter_ask_callback_phone", tracker_locale(tracker)))
-        return []
 
 
 class ValidateCallbackForm(FormValidationAction):
