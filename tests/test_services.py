@@ -1,5 +1,6 @@
 """Services catalogue validation and semantic search quality on the project's retrieval set."""
 
+import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -9,13 +10,17 @@ import pytest
 import yaml
 
 from bot.embeddings.encoders import load_encoder, resolve_model_path
+from bot.nlu.text_normalization import normalize_text
 from bot.services.catalogue import CatalogueError, load_catalogue
-from bot.services.search import ServiceIndex
+from bot.services.search import ServiceIndex, intent_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = yaml.safe_load((ROOT / "tests" / "data" / "retrieval_questions.yml").read_text(encoding="utf-8"))[
     "questions"
 ]
+HELDOUT = yaml.safe_load(
+    (ROOT / "tests" / "data" / "retrieval_questions_heldout.yml").read_text(encoding="utf-8")
+)["questions"]
 #: Floors a little below the values measured with `make bench-search` (use backend).
 RECALL_AT_3_FLOOR = {"ary_arab": 0.84, "ary_latn": 0.72, "ar": 0.88, "fr": 0.88}
 
@@ -69,6 +74,37 @@ def test_missing_translation_is_reported(catalogue_copy):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"missing text\.ary_Latn\.how"):
         load_catalogue(catalogue_copy)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", normalize_text(text)))
+
+
+def test_heldout_questions_are_unseen():
+    """The held-out set measures generalisation only if none of its questions is a training example of
+    data/nlu (the search indexes them) or a tuning question, nor a light edit of one: after normalisation
+    no exact match, and no pair sharing half of its words (word-set Jaccard; the closest pair is ~0.4)."""
+    seen = [text for texts in intent_examples().values() for text in texts] + [q["text"] for q in QUESTIONS]
+    seen_normal = {normalize_text(text) for text in seen}
+    seen_words = [_words(text) for text in seen]
+    for question in HELDOUT:
+        assert normalize_text(question["text"]) not in seen_normal, question["text"]
+        words = _words(question["text"])
+        closest = max(len(words & other) / len(words | other) for other in seen_words)
+        assert closest < 0.5, (question["text"], closest)
+
+
+def test_heldout_set_covers_every_service_and_variety():
+    catalogue = load_catalogue()
+    per_service = defaultdict(int)
+    per_variety = defaultdict(int)
+    for question in HELDOUT:
+        assert set(question["relevant"]) <= set(catalogue.services), question
+        per_variety[question["variety"]] += 1
+        for service_id in question["relevant"]:
+            per_service[service_id] += 1
+    assert all(per_variety[v] >= 15 for v in ("ary_arab", "ary_latn", "ar", "fr")), per_variety
+    assert all(per_service[s] >= 2 for s in catalogue.services), per_service
 
 
 @pytest.fixture(scope="module")
