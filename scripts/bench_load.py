@@ -8,6 +8,12 @@ its next message when the previous reply arrived):
    Redis and RabbitMQ (the machine's services; database ``jisr_bench``, its own queue and key prefix);
 3. Rasa's default ``rasa init`` assistant served like 1 (same REST channel type, SQLite store).
 
+Each set-up is then measured a second way, *paced*: 50 and 200 conversations whose citizens pause
+3–10 s (uniform, an assumption; ``--think``) between a reply and their next message, as people reading
+and typing do. The closed loop measures capacity (its latency is conversations ÷ throughput by
+construction); the paced run measures the latency a citizen sees at that many simultaneous
+conversations.
+
 Prints p50/p95/p99, messages per second, messages without an answer, the ratio to ``rasa init``,
 the memory (RSS) of every process after the run, and the load average (the machine is shared:
 a high load makes every number pessimistic). Numbers only; no pass/fail.
@@ -23,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa 3.6 uses SQLAlchemy 1.4 APIs
@@ -34,6 +41,9 @@ from bot.training import MODEL_FILE, ROOT
 
 LEVELS = (10, 50, 200)
 MESSAGES_AT = {10: 30, 50: 12, 200: 10}  # messages per conversation: ≥ 300 messages per level
+PACED_LEVELS = (50, 200)
+PACED_MESSAGES = 8
+THINK_SECONDS = (3.0, 10.0)
 RASA_INIT_DIR = ROOT / "var" / "bench" / "rasa_init"
 #: Messages for the `rasa init` assistant (its own training data: greet, mood, bot challenge…).
 RASA_INIT_SCRIPT = ("hello", "I am sad", "yes", "great", "are you a bot?", "good morning", "no", "bye")
@@ -49,15 +59,33 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def measure(label: str, url: str, levels: tuple[int, ...], texts=None) -> dict[int, LoadReport]:
-    results = {}
-    run_load(url, 5, 3, f"warm-{uuid.uuid4().hex[:6]}", **({"texts": texts} if texts else {}))  # warm-up
-    for level in levels:
+@dataclass(frozen=True)
+class Plan:
+    """What to measure on each set-up: closed-loop levels, paced levels and the citizens' pauses."""
+
+    levels: tuple[int, ...] = LEVELS
+    paced: tuple[int, ...] = PACED_LEVELS
+    think: tuple[float, float] = THINK_SECONDS
+
+    def keys(self) -> list[int | str]:
+        return [*self.levels, *(f"paced {level}" for level in self.paced)]
+
+
+def measure(label: str, url: str, plan: Plan, texts=None) -> dict[int | str, LoadReport]:
+    """Closed-loop levels (keys: conversations), then paced ones (keys: "paced <conversations>")."""
+    results: dict[int | str, LoadReport] = {}
+    script = {"texts": texts} if texts else {}
+    run_load(url, 5, 3, f"warm-{uuid.uuid4().hex[:6]}", **script)  # warm-up
+    runs = [(level, level, MESSAGES_AT[level], None) for level in plan.levels]
+    runs += [(f"paced {level}", level, PACED_MESSAGES, plan.think) for level in plan.paced]
+    for key, level, messages, think in runs:
         load = os.getloadavg()[0]
-        report = run_load(url, level, MESSAGES_AT[level], f"bench-{uuid.uuid4().hex[:6]}-{level}",
-                          **({"texts": texts} if texts else {}))  # fmt: skip
-        results[level] = report
-        print(f"  {label:<26} {level:>3} conv: {report.summary()} (load avg {load:.1f} → {os.getloadavg()[0]:.1f})",
+        report = run_load(
+            url, level, messages, f"bench-{uuid.uuid4().hex[:6]}-{level}", think=think, **script
+        )
+        results[key] = report
+        shown = f"{level:>3} conv" + (f" pausing {think[0]:.0f}–{think[1]:.0f} s" if think else "")
+        print(f"  {label:<26} {shown}: {report.summary()} (load avg {load:.1f} → {os.getloadavg()[0]:.1f})",
               flush=True)  # fmt: skip
     return results
 
@@ -69,7 +97,7 @@ def print_memory(processes: dict[str, int]) -> None:
     )
 
 
-def embedded(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
+def embedded(plan: Plan, workdir: Path) -> dict[int | str, LoadReport]:
     rasa_port, actions_port = free_port(), free_port()
     env = service_env(actions_port, workdir / "tracker.db")
     env.update(ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook", TRACKER_DB=str(workdir / "tracker.db"),
@@ -82,14 +110,14 @@ def embedded(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
         processes["rasa"] = subprocess.Popen(rasa_server_command(rasa_port), cwd=ROOT, env=env, stdout=log,
                                              stderr=subprocess.STDOUT)  # fmt: skip
         wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=900, process=processes["rasa"])
-        results = measure("embedded, 1 instance", f"http://127.0.0.1:{rasa_port}", levels)
+        results = measure("embedded, 1 instance", f"http://127.0.0.1:{rasa_port}", plan)
         print_memory({n: p.pid for n, p in processes.items()})
         return results
     finally:
         stop(list(processes.values()))
 
 
-def production(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
+def production(plan: Plan, workdir: Path) -> dict[int | str, LoadReport]:
     queue = f"jisr_bench_{uuid.uuid4().hex[:6]}"
     layout = Layout.on_free_ports(rasa_instances=2, action_servers=2)
     env = profile_env(layout, {**os.environ, "TRACKER_DB_NAME": "jisr_bench", "REDIS_KEY_PREFIX": "jisrbench",
@@ -100,7 +128,7 @@ def production(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
     profile = Profile(layout, env, workdir / "prod")
     try:
         profile.start_all(timeout=900)
-        results = measure("production, 2 instances", profile.public_url, levels)
+        results = measure("production, 2 instances", profile.public_url, plan)
         print_memory(profile.pids())
         return results
     finally:
@@ -129,7 +157,7 @@ def rasa_init_model(python: str) -> Path:
     return existing[-1]
 
 
-def rasa_init(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
+def rasa_init(plan: Plan, workdir: Path) -> dict[int | str, LoadReport]:
     model = rasa_init_model(sys.executable)
     port = free_port()
     endpoints = workdir / "rasa_init_endpoints.yml"
@@ -146,7 +174,7 @@ def rasa_init(levels: tuple[int, ...], workdir: Path) -> dict[int, LoadReport]:
     try:
         wait_until_ready(f"http://127.0.0.1:{port}/status", timeout=900, process=process)
         texts = lambda c, n: [RASA_INIT_SCRIPT[(c + i) % len(RASA_INIT_SCRIPT)] for i in range(n)]  # noqa: E731
-        results = measure("rasa init, 1 instance", f"http://127.0.0.1:{port}", levels, texts)
+        results = measure("rasa init, 1 instance", f"http://127.0.0.1:{port}", plan, texts)
         print_memory({"rasa (rasa init)": process.pid})
         return results
     finally:
@@ -157,24 +185,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=("embedded", "production", "rasa-init"), action="append")
     parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS), choices=LEVELS)
+    parser.add_argument("--paced", type=int, nargs="*", default=list(PACED_LEVELS),
+                        help="conversations of the paced runs (none: skip them)")  # fmt: skip
+    parser.add_argument("--think", type=float, nargs=2, default=list(THINK_SECONDS), metavar=("MIN", "MAX"),
+                        help="seconds a citizen pauses between a reply and the next message (paced runs)")  # fmt: skip
     args = parser.parse_args()
     if not MODEL_FILE.exists():
         raise SystemExit("no trained model: run `make train`")
-    levels = tuple(args.levels)
+    plan = Plan(tuple(args.levels), tuple(args.paced), tuple(args.think))
     chosen = args.only or ["embedded", "production", "rasa-init"]
     print(f"bench-load on {os.cpu_count()} cores, load average at start {os.getloadavg()[0]:.1f}", flush=True)
-    results: dict[str, dict[int, LoadReport]] = {}
+    results: dict[str, dict[int | str, LoadReport]] = {}
     with tempfile.TemporaryDirectory(prefix="jisr-bench-load-") as tmp:
         for name, run in (("embedded", embedded), ("production", production), ("rasa-init", rasa_init)):
             if name in chosen:
                 started = time.monotonic()
-                results[name] = run(levels, Path(tmp))
+                results[name] = run(plan, Path(tmp))
                 print(f"  ({name} took {time.monotonic() - started:.0f} s including start-up)", flush=True)
     if "rasa-init" in results:
         for name in ("embedded", "production"):
-            for level in levels if name in results else ():
+            for level in plan.keys() if name in results else ():
                 ours, base = results[name][level], results["rasa-init"][level]
-                print(f"  ratio {name} / rasa init at {level:>3} conv: p95 {ours.percentile(95) / base.percentile(95):.2f}×, "
+                print(f"  ratio {name} / rasa init at {level!s:>9} conv: p95 {ours.percentile(95) / base.percentile(95):.2f}×, "
                       f"msg/s {ours.messages_per_second / base.messages_per_second:.2f}×")  # fmt: skip
     print(
         f"load average at the end {os.getloadavg()[0]:.1f} (above ~2 on 2 cores: the numbers are pessimistic)"

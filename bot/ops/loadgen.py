@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -93,8 +94,14 @@ async def _conversation(
     turns: list[Turn],
     timeout: float,
     in_flight: asyncio.Semaphore | None,
+    think: tuple[float, float] | None = None,
 ) -> None:
+    pause = random.Random(sender)  # the same pauses for the same conversation, run after run
+    if think:  # citizens do not all write at the same instant: spread the first messages out
+        await asyncio.sleep(pause.uniform(0, think[1]))
     for seq, text in enumerate(texts):
+        if think and seq:
+            await asyncio.sleep(pause.uniform(*think))
         if in_flight is None:
             turns.append(await _send(session, url, sender, seq, text, timeout))
         else:
@@ -132,11 +139,14 @@ async def run_load_async(
     texts: Callable[[int, int], list[str]] = script_for,
     timeout: float = 330.0,  # longer than the proxy's 300 s: a lost request is the proxy's verdict
     max_in_flight: int | None = None,
+    think: tuple[float, float] | None = None,
 ) -> LoadReport:
     """``conversations`` conversations at once, ``messages`` messages each, against ``base_url``.
 
     ``max_in_flight`` bounds the requests waiting for an answer at any moment (all conversations
     still interleave); ``None`` lets every conversation send at once, as ``make bench-load`` does.
+    ``think`` (min, max seconds) makes each conversation pause between a reply and its next message,
+    as a citizen reading and typing does; ``None`` sends at once (a closed loop: the server's capacity).
     """
     in_flight = asyncio.Semaphore(max_in_flight) if max_in_flight else None
     url = f"{base_url.rstrip('/')}/webhooks/rest/webhook"
@@ -146,7 +156,9 @@ async def run_load_async(
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                _conversation(session, url, f"{prefix}-{c}", texts(c, messages), turns, timeout, in_flight)
+                _conversation(
+                    session, url, f"{prefix}-{c}", texts(c, messages), turns, timeout, in_flight, think
+                )
                 for c in range(conversations)
             )
         )
