@@ -25,7 +25,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.ops import checks, metrics, rasa_hooks
+from bot.ops import checks, metrics, rasa_hooks, rasa_speedups
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
 RETRY_AFTER_SECONDS = "5"
@@ -57,6 +57,7 @@ class OpsChannel(InputChannel):
         @bp.listener("before_server_start")
         async def _install(app, _loop) -> None:
             rasa_hooks.install()
+            rasa_speedups.install()
             app.register_middleware(_start_timer, "request")
             app.register_middleware(_finish, "response")
 
