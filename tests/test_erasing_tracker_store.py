@@ -98,3 +98,20 @@ def test_a_later_turn_does_not_erase_again():
     assert erase_requested(tracker)
     tracker.update_with_events([UserUttered("salam", {"name": "greet"}), SlotSet("language", "ary")], DOMAIN)
     assert not erase_requested(tracker)
+
+
+def test_sqlite_store_uses_write_ahead_logging_and_commits_each_turn(tmp_path):
+    """WAL is set in the database file, and a saved turn is visible to another connection at once."""
+    import json
+    import sqlite3
+
+    path = tmp_path / "wal.db"
+    store = ErasingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(path))
+    asyncio.run(store.save(_conversation("wal-citizen")))
+    other = sqlite3.connect(path)
+    try:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        rows = other.execute("SELECT data FROM events WHERE sender_id = 'wal-citizen'").fetchall()
+        assert "راجلي كيضربني" in [json.loads(data).get("text") for (data,) in rows]
+    finally:
+        other.close()
