@@ -110,3 +110,24 @@ def test_gas_and_suffocation_are_danger(terms, message):
 )
 def test_look_alikes_of_danger_words_do_not_trigger(terms, message):
     assert terms.find(message) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "أود معرفة الخدمات المقدمة في إطار الإدماج الاجتماعي",  # "knowing", one letter from معنفة
+        "عرّفني بخدمات القرب الاجتماعية",  # "introduce me", one letter from عنفني
+        "راجلي كيعرفني مزيان",  # "he knows me", one letter from كيعنفني
+        "ramed sala kifach ndouz l tadamon",  # RAMED, one letter from "raped"
+        "ma carte RAMED a expiré",
+    ],
+)
+def test_look_alikes_of_violence_words_do_not_trigger(terms, message):
+    assert terms.find_violence(message) is None
+
+
+@pytest.mark.parametrize(
+    "message", ["أنا امرأة معنفة", "راجلي كيعنفني", "عنفني زوجي", "rajli kay3enfni", "I was raped"]
+)
+def test_violence_words_next_to_their_look_alikes_still_match(terms, message):
+    assert terms.find_violence(message) is not None
