@@ -21,8 +21,12 @@ QUESTIONS = yaml.safe_load((ROOT / "tests" / "data" / "retrieval_questions.yml")
 HELDOUT = yaml.safe_load(
     (ROOT / "tests" / "data" / "retrieval_questions_heldout.yml").read_text(encoding="utf-8")
 )["questions"]
-#: Floors a little below the values measured with `make bench-search` (use backend).
-RECALL_AT_3_FLOOR = {"ary_arab": 0.84, "ary_latn": 0.72, "ar": 0.88, "fr": 0.88}
+#: Floors one question below the recall@3 measured with `make bench-search` (use backend), per set:
+#: tuning 1.00 / 1.00 / 1.00 / 1.00, held-out 1.00 / 0.94 / 0.89 / 1.00 (ary_arab / ary_latn / ar / fr).
+RECALL_AT_3_FLOOR = {
+    "tuning": {"ary_arab": 0.96, "ary_latn": 0.96, "ar": 0.96, "fr": 0.96},
+    "held-out": {"ary_arab": 0.94, "ary_latn": 0.88, "ar": 0.83, "fr": 0.94},
+}
 
 
 def test_the_catalogue_loads_with_every_service_and_topic():
@@ -112,13 +116,32 @@ def index():
     return ServiceIndex(load_catalogue(), load_encoder("use"), cache_dir=None)
 
 
-def test_recall_at_3_per_variety_stays_above_the_measured_floor(index):
+@pytest.mark.parametrize("question_set", ["tuning", "held-out"])
+def test_recall_at_3_per_variety_stays_above_the_measured_floor(index, question_set):
     hits = defaultdict(list)
-    for question in QUESTIONS:
+    for question in QUESTIONS if question_set == "tuning" else HELDOUT:
         ids = {hit.service_id for hit in index.search(question["text"], limit=3)}
         hits[question["variety"]].append(bool(ids & set(question["relevant"])))
     recall = {variety: float(np.mean(values)) for variety, values in hits.items()}
-    assert all(recall[v] >= floor for v, floor in RECALL_AT_3_FLOOR.items()), recall
+    floors = RECALL_AT_3_FLOOR[question_set]
+    assert all(recall[v] >= floor for v, floor in floors.items()), recall
+
+
+def test_cross_script_channel_matches_darija_across_scripts():
+    """The same Darija words in Latin and Arabic letters share no character n-gram on normalised text,
+    but do once both are spelt in Arabic script (the cross-script channel)."""
+    index = ServiceIndex(load_catalogue(), None, examples={})
+    latin, arabic = "bghit nsjjel f sijil dyal da3m", "بغيت نسجل فالسجل ديال الدعم"
+
+    def cosine(vectorizer):
+        vectors = vectorizer.transform([latin, arabic])
+        return float((vectors[0] @ vectors[1].T).toarray()[0, 0])
+
+    assert cosine(index.ngrams) < 0.05
+    assert cosine(index.cross_ngrams) > 0.3
+    channels = index.channel_scores(latin)
+    assert set(channels) == {"lexical", "cross_script"}
+    assert all(len(scores) == len(index.service_ids) for scores in channels.values())
 
 
 def test_off_topic_question_is_not_confidently_matched(index):
