@@ -1,7 +1,7 @@
 """Semantic search over the services catalogue: meaning plus spelling, in every variety.
 
-Each service is described by its title and summary in the four locales, its ``how`` text, its keywords,
-and the NLU training examples of the intents it answers (so Darija in Latin letters, which multilingual
+Each service is described by its title and summary in the four locales, its keywords, and the NLU
+training examples of the intents it answers (so Darija in Latin letters, which multilingual
 encoders barely know, is covered by real citizen phrasings). A question is scored against every service
 on three channels:
 
@@ -102,16 +102,15 @@ def _catalogue_texts(catalogue: Catalogue) -> tuple[list[str], list[str]]:
 def _documents(
     catalogue: Catalogue, examples: dict[str, list[str]]
 ) -> tuple[list[str], list[str], list[float]]:
-    """Everything the n-gram channels compare against, with its weight: the catalogue's titles,
-    summaries and ``how`` texts in every locale, its keywords, and the NLU examples of the intents a
-    service answers."""
+    """Everything the n-gram channels compare against, with its weight: the catalogue texts (titles and
+    summaries weighted 1, keywords ``KEYWORD_WEIGHT``) and the NLU examples of the intents a service
+    answers (``EXAMPLE_WEIGHT``)."""
     texts, owners, weights = [], [], []
     for service in catalogue.services.values():
         for locale in LOCALES:
             texts.append(f"{service.field('title', locale)}. {service.field('summary', locale)}")
-            texts.append(service.field("how", locale))
-            owners.extend((service.id, service.id))
-            weights.extend((1.0, 1.0))
+            owners.append(service.id)
+            weights.append(1.0)
         texts.extend(service.keywords)
         owners.extend(service.id for _ in service.keywords)
         weights.extend(KEYWORD_WEIGHT for _ in service.keywords)
