@@ -17,7 +17,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.locale import tracker_locale
+from actions.locale import answer_locale
 from bot.geo.directory import CENTER_TYPES, DIRECTORY_DIR, DirectoryHolder
 from bot.geo.gazetteer import default_gazetteer
 from bot.i18n.catalogs import translate
@@ -95,7 +95,7 @@ class ActionFindCenter(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        locale = tracker_locale(tracker)
+        locale = answer_locale(tracker)  # "Casablanca" as the answer keeps a Darija conversation in Darija
         center_type = tracker.get_slot("center_type")
         where = _location(tracker)
         if where is None:
@@ -164,7 +164,7 @@ class ValidateCenterSearchForm(FormValidationAction):
         city = mentions[0][0] if mentions else gazetteer.resolve(text)
         if city:
             return {"city": city.id}
-        locale = tracker_locale(tracker)
+        locale = answer_locale(tracker)
         suggestions = gazetteer.suggest(text)
         dispatcher.utter_message(
             text=render_text("center_city_unknown", locale),

@@ -17,14 +17,14 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.locale import button, tracker_locale
+from actions.locale import answer_locale as check_locale
+from actions.locale import button
 from bot.eligibility.answers import STOP, Reply, check_number, correction_target, interpret, read_number
 from bot.eligibility.engine import AmountEstimate, Outcome, evaluate_programme, next_question
 from bot.eligibility.loader import EligibilityError, default_programmes
 from bot.eligibility.model import DONT_KNOW, NO, OUTCOMES, YES, Programme, Question
 from bot.i18n.catalogs import LOCALES, translate
 from bot.i18n.render import render_text
-from bot.i18n.reply_locale import reply_locale
 
 logger = logging.getLogger(__name__)
 
@@ -111,33 +111,6 @@ def question_buttons(question: Question, locale: str) -> list[dict]:
     buttons.append(button("elig_btn_dont_know", "/dont_know", locale))
     buttons.append(button("elig_btn_stop", f'/inform{{"eligibility_value": "{STOP}"}}', locale))
     return buttons
-
-
-#: Answers shorter than this many words ("juj", "deux", "abc") do not change the language of the check:
-#: the language detector cannot tell a language from one word.
-RELIABLE_WORDS = 3
-_LOCALE_SLOTS = ("language", "script", "chosen_language")
-
-
-def check_locale(tracker: Tracker) -> str:
-    """The reply locale as detected on the latest message long enough to tell (an explicit choice wins)."""
-    text = ((tracker.latest_message or {}).get("text") or "").strip()
-    if _reliable(text) or tracker.get_slot("chosen_language"):
-        return tracker_locale(tracker)
-    reliable: dict[str, Any] = {}
-    counts = True  # slots set before any message (session start) count
-    for event in tracker.events or []:
-        if event.get("event") == "user":
-            counts = _reliable(event.get("text") or "")
-        elif counts and event.get("event") == "slot" and event.get("name") in _LOCALE_SLOTS:
-            reliable[event["name"]] = event.get("value")
-    return reply_locale(reliable) if reliable.get("language") else tracker_locale(tracker)
-
-
-def _reliable(text: str) -> bool:
-    """A payload sets no language; a message of several words tells its language."""
-    text = text.strip()
-    return text.startswith("/") or len(text.split()) >= RELIABLE_WORDS
 
 
 def _latest(tracker: Tracker) -> tuple[str | None, list[dict], str]:

@@ -81,3 +81,35 @@ def test_shared_location_makes_the_city_question_unnecessary():
     tracker = _tracker({"latitude": 30.4, "longitude": -9.6})
     slots = asyncio.run(form.required_slots(["center_type", "city"], CollectingDispatcher(), tracker, {}))
     assert slots == ["center_type"]
+
+
+def test_a_city_name_alone_or_a_button_after_it_keeps_the_conversation_language():
+    """ "Oujda" alone is detected as French; the Darija (Latin) conversation goes on in Darija."""
+    events = [
+        {"event": "user", "text": "bghit markaz dyal l3ajaza 9rib liya"},
+        {"event": "slot", "name": "language", "value": "ary"},
+        {"event": "slot", "name": "script", "value": "Latn"},
+        {"event": "user", "text": "Oujdaville"},
+        {"event": "slot", "name": "language", "value": "fr"},
+    ]
+    slots = {"center_type": "elderly", "language": "fr", "script": "Latn"}
+    unknown = _tracker(slots, "Oujdaville")
+    unknown.events = events
+    dispatcher = CollectingDispatcher()
+    ValidateCenterSearchForm().validate_city("Oujdaville", dispatcher, unknown, {})
+    assert dispatcher.messages[0]["text"] == translate("center_city_unknown", "ary_Latn")
+
+    for text in ("Oujda", '/inform{"city": "oujda"}'):  # typed alone, or the suggestion's button
+        answer = _tracker({**slots, "city": "oujda"}, text)
+        answer.events = [*events, {"event": "user", "text": text}]
+        dispatcher = CollectingDispatcher()
+        asyncio.run(ActionFindCenter().run(dispatcher, answer, {}))
+        header = translate("center_results_header", "ary_Latn")
+        assert dispatcher.messages[0]["text"].startswith(
+            header.format(type=translate("center_type_elderly", "ary_Latn"))
+        )
+    chosen = _tracker({**slots, "city": "oujda", "chosen_language": "fr"}, "Oujda")
+    chosen.events = [*events, {"event": "user", "text": "Oujda"}]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFindCenter().run(dispatcher, chosen, {}))
+    assert dispatcher.messages[0]["text"].startswith(translate("center_results_header", "fr").split("(")[0])
