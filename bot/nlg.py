@@ -13,11 +13,12 @@ from typing import Any, Dict
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.i18n.catalogs import translate
 from bot.i18n.render import fill, render_text
-from bot.i18n.reply_locale import reply_locale
+from bot.i18n.reply_locale import Step, conversation_locale, reply_locale
 from bot.privacy.redaction import install_log_redaction
 
 
@@ -55,6 +56,21 @@ class BabelNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         response = self._random_response_for(utter_action, output_channel, slots)
         if response is None:
             return None
-        locale = reply_locale(slots, override=kwargs.pop("locale", None))
+        override = kwargs.pop("locale", None)
+        locale = reply_locale(slots, override) if override else _conversation_locale(tracker, slots)
         values = {**slots, **kwargs}
         return localize_response(response, locale, values)
+
+
+def _conversation_locale(tracker: DialogueStateTracker, slots: Dict[str, Any]) -> str:
+    """A reply to "merci" or "Oujda" keeps the conversation's language (bot/i18n/reply_locale.py)."""
+    history = (
+        Step(text=event.text or "")
+        if isinstance(event, UserUttered)
+        else Step(slot=event.key, value=event.value)
+        for event in tracker.events
+        if isinstance(event, (UserUttered, SlotSet))
+    )
+    return conversation_locale(
+        slots, history, tracker.latest_message.text or "" if tracker.latest_message else ""
+    )

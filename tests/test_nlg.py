@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.i18n.bidi import RLM, strip_bidi_marks
@@ -51,3 +51,46 @@ def test_explicit_locale_from_an_action_wins():
 
 def test_unknown_response_gives_nothing():
     assert _generate("utter_does_not_exist", {}) is None
+
+
+def _conversation(*turns: tuple[str, dict]) -> DialogueStateTracker:
+    """Turns of (typed text, slots the NLU set for it), as Rasa stores them."""
+    tracker = DialogueStateTracker("t", DOMAIN.slots)
+    for text, slots in turns:
+        tracker.update_with_events(
+            [UserUttered(text, {"name": "inform", "confidence": 0.9})]
+            + [SlotSet(name, value) for name, value in slots.items()],
+            DOMAIN,
+        )
+    return tracker
+
+
+def _reply(tracker: DialogueStateTracker, action: str = "utter_thank") -> str:
+    nlg = BabelNaturalLanguageGenerator(domain=DOMAIN)
+    return strip_bidi_marks(asyncio.run(nlg.generate(action, tracker, "rest"))["text"])
+
+
+@pytest.mark.parametrize(
+    ("first", "short", "expected"),
+    [
+        (("wach kayn chi markaz l3ajaza f tanja", {"language": "ary", "script": "Latn"}), ("merci", {"language": "fr"}), "ary_Latn"),
+        (("أين يوجد أقرب مركز اجتماعي في مدينة وجدة", {"language": "ar", "script": "Arab"}), ("الرباط", {"language": "ary"}), "ar"),
+        (("je cherche un centre pour mon père âgé", {"language": "fr", "script": "Latn"}), ("Tanja", {"language": "ary"}), "fr"),
+    ],
+)  # fmt: skip
+def test_a_word_or_two_does_not_switch_the_reply_language(first, short, expected):
+    assert _reply(_conversation(first, short)) == translate("utter_thank", expected)
+
+
+def test_a_longer_message_in_another_language_switches_it():
+    tracker = _conversation(
+        ("wach kayn chi markaz l3ajaza f tanja", {"language": "ary", "script": "Latn"}),
+        ("merci beaucoup pour votre aide", {"language": "fr", "script": "Latn"}),
+    )
+    assert _reply(tracker) == translate("utter_thank", "fr")
+
+
+def test_a_first_short_message_is_answered_in_its_detected_language():
+    assert _reply(_conversation(("merci", {"language": "fr", "script": "Latn"}))) == translate(
+        "utter_thank", "fr"
+    )

@@ -51,6 +51,20 @@ def test_arabic_replies_are_marked_right_to_left(assistant):
     assert "\u2066idmaj.social.gov.ma\u2069" in replies[0]["text"]
 
 
+@pytest.mark.parametrize(
+    ("opening", "short", "locale"),
+    [
+        ("wach kayn chi d3m l drari li ma kayqraouch", "merci", "ary_Latn"),
+        ("أريد أن أعرف شروط الاستفادة من الدعم الاجتماعي المباشر", "شكرا", "ar"),
+        ("je voudrais savoir comment obtenir la carte de handicap", "choukran", "fr"),
+    ],
+)
+def test_a_one_word_thanks_keeps_the_conversation_language(assistant, opening, short, locale):
+    sender = _sender()
+    assistant.say(sender, opening)
+    assert _texts(assistant.say(sender, short)) == [_expected("utter_thank", locale)]
+
+
 def test_explicit_language_choice_wins_until_changed(assistant):
     sender = _sender()
     assistant.say(sender, '/choose_language{"language": "fr"}')
