@@ -1,7 +1,7 @@
 """Finding the nearest social centre: the search form's validation and the result message.
 
 The citizen gives a city (any spelling) or shares a location, and the kind of centre; the reply
-lists the nearest centres with distance (formatted for the locale), hours, phone, an
+lists the nearest centres with distance and opening hours (both in the reply locale), phone, an
 OpenStreetMap link and, for unverified rows, "call to confirm". Directory edits are picked up
 without a restart; a broken edit keeps the previous directory in use.
 """
@@ -20,6 +20,8 @@ from rasa_sdk.types import DomainDict
 from actions.locale import answer_locale
 from bot.geo.directory import CENTER_TYPES, DIRECTORY_DIR, DirectoryHolder
 from bot.geo.gazetteer import default_gazetteer
+from bot.geo.opening_hours import MESSAGE_KEYS as HOURS_KEYS
+from bot.geo.opening_hours import format_opening_hours
 from bot.i18n.catalogs import translate
 from bot.i18n.render import render_text
 
@@ -33,7 +35,7 @@ BABEL_LOCALE = {"ary": "ar_MA", "ar": "ar_MA", "ary_Latn": "fr_MA", "fr": "fr_MA
 MESSAGE_KEYS = (
     "center_results_header", "center_result_item", "center_unverified", "center_sample_notice",
     "center_none_nearby", "center_city_unknown", "unit_km", "center_no_phone",
-    *(f"center_type_{t}" for t in CENTER_TYPES),
+    *(f"center_type_{t}" for t in CENTER_TYPES), *HOURS_KEYS,
 )  # fmt: skip
 
 
@@ -121,7 +123,7 @@ class ActionFindCenter(Action):
                 {
                     "name": center.name(locale),
                     "distance": format_km(distance, locale),
-                    "hours": center.opening_hours,
+                    "hours": format_opening_hours(center.hours, locale),
                     "phone": center.phone or translate("center_no_phone", locale),
                     "map": map_link(center.latitude, center.longitude),
                 },

@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -30,6 +31,24 @@ def test_city_search_lists_the_nearest_centres_of_the_type_with_sample_warning()
     assert "Tanger" in text and " km" in text and "https://www.openstreetmap.org/?mlat=" in text
     assert translate("center_unverified", "fr").strip() in text
     assert text.endswith(translate("center_sample_notice", "fr"))
+
+
+@pytest.mark.parametrize(
+    ("slots", "locale"),
+    [
+        ({"language": "fr"}, "fr"),
+        ({"language": "ar"}, "ar"),
+        ({"language": "ary", "script": "Arab"}, "ary"),
+        ({"language": "ary", "script": "Latn"}, "ary_Latn"),
+    ],
+)
+def test_opening_hours_are_said_in_the_reply_locale(slots, locale):
+    """Tangier's sample shelter is open every night (Mo-Su 18:00-08:00), its children's centre 24/7."""
+    rule = translate("hours_rule", locale).replace("{days}", translate("hours_every_day", locale))
+    night = rule.replace("{times}", "18:00–08:00")
+    always = rule.replace("{times}", translate("hours_open_24h", locale))
+    assert f"\n  {night}\n" in _find({**slots, "city": "tangier", "center_type": "homeless"})
+    assert f"\n  {always}\n" in _find({**slots, "city": "tangier", "center_type": "children"})
 
 
 def test_location_search_in_darija_uses_arabic_names_and_units():

@@ -19,7 +19,7 @@ from bot.geo.import_centers import import_file
 GOOD = {
     "id": "c1", "name_ar": "مركز", "name_fr": "Centre", "types": "women|general", "city": "tangier",
     "region": "tanger_tetouan_al_hoceima", "address": "x", "latitude": "35.77", "longitude": "-5.80",
-    "phone": "0539 12 34 56", "opening_hours": "8:30-16:30", "source": "https://social.gov.ma/x",
+    "phone": "0539 12 34 56", "opening_hours": "Mo-Fr 08:30-16:30; Sa 09:00-12:00", "source": "https://social.gov.ma/x",
     "checked": "2026-11-29", "verified": "true",
 }  # fmt: skip
 
@@ -35,6 +35,7 @@ def _write(path: Path, rows: list[dict], columns=COLUMNS) -> Path:
 def test_a_valid_file_loads(tmp_path):
     (center,) = read_directory(_write(tmp_path / "c.csv", [GOOD]))
     assert center.types == ("women", "general") and center.phone == "0539123456" and center.verified
+    assert [sorted(rule.days) for rule in center.hours.rules] == [[0, 1, 2, 3, 4], [5]]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,9 @@ def test_a_valid_file_loads(tmp_path):
         ({"source": "sample"}, "a verified row needs a source URL"),
         ({"verified": "yes"}, "verified must be true or false"),
         ({"checked": "29/11/2026"}, "is not a date"),
+        ({"opening_hours": "8:30-16:30"}, "opening_hours '8:30-16:30': rule '8:30-16:30' has no days"),
+        ({"opening_hours": "Lun–Ven 08:30–16:30"}, "opening_hours 'Lun–Ven 08:30–16:30': use a plain hyphen"),
+        ({"opening_hours": "Mo-Fr 08:30-17:60"}, "time '17:60' does not exist"),
     ],
 )
 def test_each_error_kind_is_reported_with_file_and_line(tmp_path, change, message):

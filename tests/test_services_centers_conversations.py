@@ -209,6 +209,23 @@ def expected_km(distance: float, locale: str) -> str:
     return f"{number} {translate('unit_km', locale)}"
 
 
+def expected_hours(opening_hours: str, locale: str) -> str:
+    """The sample rows' hours (OSM syntax) as said in the locale, from the catalogue's words."""
+    every_day = fill(translate("hours_rule", locale), days=translate("hours_every_day", locale))
+    weekdays = fill(
+        translate("hours_day_range", locale),
+        first=translate("hours_day_mo", locale),
+        last=translate("hours_day_fr", locale),
+    )
+    said = {
+        "24/7": fill(every_day, times=translate("hours_open_24h", locale)),
+        "Mo-Su 18:00-08:00": fill(every_day, times="18:00–08:00"),
+        "Mo-Fr 08:30-16:30": fill(translate("hours_rule", locale), days=weekdays, times="08:30–16:30"),
+    }
+    assert opening_hours in said, f"no expected text for the hours {opening_hours!r}: add it here"
+    return said[opening_hours]
+
+
 def expected_results(lat: float, lon: float, center_type: str, locale: str) -> list[str]:
     """The results reply: header, one item per centre, the sample-data warning (the REST channel sends
     each paragraph of a reply as its own message)."""
@@ -224,7 +241,7 @@ def expected_results(lat: float, lon: float, center_type: str, locale: str) -> l
             translate("center_result_item", locale),
             name=name,
             distance=expected_km(km, locale),
-            hours=row["opening_hours"],
+            hours=expected_hours(row["opening_hours"], locale),
             phone=re.sub(r"[\s.\-()]", "", row["phone"]) or translate("center_no_phone", locale),
             map=f"https://www.openstreetmap.org/?mlat={lat_c:.5f}&mlon={lon_c:.5f}#map=16/{lat_c:.5f}/{lon_c:.5f}",
         )

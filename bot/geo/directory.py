@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from bot.content_errors import ContentError
+from bot.geo.opening_hours import EXAMPLE, OpeningHours, OpeningHoursError, parse_opening_hours
 
 DIRECTORY_DIR = Path(__file__).resolve().parents[2] / "data" / "centers"
 COLUMNS = (
@@ -53,6 +54,11 @@ class Center:
     source: str
     checked: str
     verified: bool
+
+    @property
+    def hours(self) -> OpeningHours:
+        """The parsed ``opening_hours`` (validated when the row was read)."""
+        return parse_opening_hours(self.opening_hours)
 
     def name(self, locale: str) -> str:
         """Arabic name for Arabic-script replies, French otherwise."""
@@ -98,6 +104,11 @@ def _row_problems(row: dict, known_ids: set[str], where: str) -> list[str]:
     source = (row.get("source") or "").strip()
     if verified == "true" and (not source or source == "sample" or not source.startswith("http")):
         problems.append(f"{where}: a verified row needs a source URL (got '{source or 'nothing'}')")
+    hours = (row.get("opening_hours") or "").strip()
+    try:
+        parse_opening_hours(hours)
+    except OpeningHoursError as error:
+        problems.append(f"{where}: opening_hours '{hours}': {error} (format: '{EXAMPLE}', '24/7' or empty)")
     checked = (row.get("checked") or "").strip()
     if checked:
         try:

@@ -2,6 +2,8 @@
 
 ``python -m bot.geo.import_centers FILE [--name NAME]``: every problem is printed with its line;
 nothing is copied unless the whole file is valid, so the directory in use never half-changes.
+The checks are those of ``bot.geo.directory`` (columns, ids, coordinates, types, phone, dates, sources)
+and the ``opening_hours`` format (OpenStreetMap subset, ``bot.geo.opening_hours``; data/centers/README.md).
 """
 
 from __future__ import annotations
