@@ -1,5 +1,7 @@
 """The services catalogue in conversation: topic menu, services of a topic, one service's sheet,
-and free-text questions answered by semantic search (or the menu when the search is not sure).
+and free-text questions answered by semantic search: a general question ("which services are there?")
+gets the menu of areas, a question naming a service or describing a need gets that service's sheet,
+and the menu is also the answer when the search is not sure.
 """
 
 from __future__ import annotations
@@ -76,13 +78,14 @@ def show_service(
 def answer_by_search(
     dispatcher: CollectingDispatcher, text: str, locale: str, threshold: float = DEFAULT_THRESHOLD
 ) -> str | None:
-    """Shows the best service for a free-text question; ``None`` when the search is not sure."""
+    """Shows the best service for a free-text question; ``None`` when the question is a general one or the
+    search is not sure (the caller shows the menu)."""
     catalogue = default_catalogue()
-    hits = service_index().confident(text, threshold=threshold)
-    if not hits:
+    route = service_index().route(text, threshold=threshold)
+    if route.menu:
         return None
-    best = catalogue.services[hits[0].service_id]
-    show_service(dispatcher, best, locale, [catalogue.services[h.service_id] for h in hits[1:]])
+    best = catalogue.services[route.hits[0].service_id]
+    show_service(dispatcher, best, locale, [catalogue.services[h.service_id] for h in route.hits[1:]])
     return best.id
 
 

