@@ -1,5 +1,8 @@
 """Rasa component that forces ``emergency`` on a danger phrase, and ``violence_support`` on a
-violence phrase the classifier did not treat as safety-related.
+violence phrase the classifier did not treat as safety-related. A message the fallback classifier
+set aside (low confidence or two close intents) whose best guess is violence support keeps that
+intent: the safety-first answer rather than "did you mean" (measured in 5-fold cross-validation:
+an unsure emergency guess is mostly a short unrelated message, so it stays a fallback).
 
 It runs after the classifier and the fallback classifier, so neither a low confidence nor a
 wrong label can hide a message such as "he has a knife": safety does not depend on the model.
@@ -18,6 +21,7 @@ from bot.nlu.persisted_data import PersistedDataComponent
 
 EMERGENCY_INTENT = "emergency"
 VIOLENCE_INTENT = "violence_support"
+FALLBACK_INTENT = "nlu_fallback"
 #: Predictions a violence phrase never overrides (already safety-first, or an erase request).
 KEEP_ON_VIOLENCE = frozenset(
     {
@@ -40,8 +44,10 @@ class SafetyNet(PersistedDataComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """``terms_file``: the YAML file of danger phrases, read at training time."""
-        return {"terms_file": str(DEFAULT_TERMS_FILE)}
+        """``terms_file``: the YAML file of danger phrases, read at training time;
+        ``keep_unsure_violence``: a fallback whose best-ranked intent is violence support takes that
+        intent."""
+        return {"terms_file": str(DEFAULT_TERMS_FILE), "keep_unsure_violence": True}
 
     def read_source(self) -> dict:
         """The danger terms file, validated."""
@@ -64,7 +70,18 @@ class SafetyNet(PersistedDataComponent):
             predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             if predicted not in KEEP_ON_VIOLENCE and violence is not None:
                 _force(message, VIOLENCE_INTENT)
+            elif predicted == FALLBACK_INTENT and self._config.get("keep_unsure_violence", True):
+                _keep_unsure_violence(message)
         return messages
+
+
+def _keep_unsure_violence(message: Message) -> None:
+    """Replaces the fallback by the best-ranked intent when that is violence support (its own
+    confidence kept)."""
+    ranking = [r for r in (message.get(INTENT_RANKING) or []) if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
+    if ranking and ranking[0].get(INTENT_NAME_KEY) == VIOLENCE_INTENT:
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        message.set(INTENT_RANKING, ranking, add_to_output=True)
 
 
 def _force(message: Message, intent: str) -> None:
