@@ -36,8 +36,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """``C``: SVM regularisation; ``dense_weight``: scale of the sentence vector next to the
-        unit-length n-gram vector; ``calibration_folds``: internal folds for the probabilities."""
-        return {"C": 1.0, "dense_weight": 0.7, "calibration_folds": 3, "ranking_length": 10}
+        unit-length n-gram vector; ``calibration_folds``: internal folds for the probabilities;
+        ``calibration_ensemble``: keep one SVM per internal fold (True) or one SVM fitted on all the
+        examples, calibrated on the folds' out-of-fold scores (False: a third of the size, but in
+        5-fold cross-validation more messages fell under the fallback's ambiguity margin and
+        emergency + violence recall went from 0.986 to 0.975). ``C`` 2.0 was the best of 0.5 / 1 / 2
+        in 5-fold cross-validation (macro-F1 over all varieties 0.923 / 0.928 / 0.930)."""
+        return {
+            "C": 2.0,
+            "dense_weight": 0.7,
+            "calibration_folds": 3,
+            "calibration_ensemble": True,
+            "ranking_length": 10,
+        }
 
     def __init__(
         self,
@@ -102,7 +113,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         smallest = min(np.unique(labels, return_counts=True)[1])
         folds = max(2, min(self._config["calibration_folds"], smallest))
         svm = LinearSVC(C=self._config["C"], class_weight="balanced", random_state=0)
-        self._model = CalibratedClassifierCV(svm, cv=folds, method="sigmoid")
+        self._model = CalibratedClassifierCV(
+            svm, cv=folds, method="sigmoid", ensemble=self._config["calibration_ensemble"]
+        )
         self._model.fit(self._features(examples), labels)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump({"tfidf": self._tfidf, "model": self._model}, directory / _MODEL_FILE)
