@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.locale import answer_locale, button
+from actions.locale import button, tracker_locale
 from bot.geo.directory import CENTER_TYPES
 from bot.i18n.render import render_text
 
@@ -46,7 +46,7 @@ class _Ask(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        locale = answer_locale(tracker)  # a one-word answer ("Casablanca", "wakha") keeps the language
+        locale = tracker_locale(tracker)  # a one-word answer ("Casablanca", "wakha") keeps the language
         dispatcher.utter_message(
             text=render_text(self.key, locale),
             buttons=[button(title, payload, locale) for title, payload in self.buttons],

@@ -17,7 +17,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.locale import answer_locale
+from actions.locale import tracker_locale
 from bot.geo.directory import CENTER_TYPES, DIRECTORY_DIR, DirectoryHolder
 from bot.geo.gazetteer import default_gazetteer
 from bot.geo.opening_hours import MESSAGE_KEYS as HOURS_KEYS
@@ -97,7 +97,7 @@ class ActionFindCenter(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        locale = answer_locale(tracker)  # "Casablanca" as the answer keeps a Darija conversation in Darija
+        locale = tracker_locale(tracker)  # "Casablanca" as the answer keeps a Darija conversation in Darija
         center_type = tracker.get_slot("center_type")
         where = _location(tracker)
         if where is None:
@@ -166,7 +166,7 @@ class ValidateCenterSearchForm(FormValidationAction):
         city = mentions[0][0] if mentions else gazetteer.resolve(text)
         if city:
             return {"city": city.id}
-        locale = answer_locale(tracker)
+        locale = tracker_locale(tracker)
         suggestions = gazetteer.suggest(text)
         dispatcher.utter_message(
             text=render_text("center_city_unknown", locale),

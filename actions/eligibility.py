@@ -17,8 +17,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.locale import answer_locale as check_locale
-from actions.locale import button
+from actions.locale import button, tracker_locale
 from bot.eligibility.answers import STOP, Reply, check_number, correction_target, interpret, read_number
 from bot.eligibility.engine import AmountEstimate, Outcome, evaluate_programme, next_question
 from bot.eligibility.loader import EligibilityError, default_programmes
@@ -131,7 +130,7 @@ class ActionEligibilityStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = check_locale(tracker)
+        locale = tracker_locale(tracker)
         _, entities, _ = _latest(tracker)
         programme_id = next(
             (e.get("value") for e in entities if e.get("entity") == "eligibility_programme"), None
@@ -182,7 +181,7 @@ class ValidateEligibilityForm(FormValidationAction):
         intent, entities, _ = _latest(tracker)
         if intent in ("goodbye",) or any(e.get("value") == STOP for e in entities):
             return {"eligibility_programme": None, "eligibility_stopped": True}
-        dispatcher.utter_message(text=render_text("elig_invalid_programme", check_locale(tracker)))
+        dispatcher.utter_message(text=render_text("elig_invalid_programme", tracker_locale(tracker)))
         return {"eligibility_programme": None}
 
     def validate_eligibility_answer(
@@ -192,7 +191,7 @@ class ValidateEligibilityForm(FormValidationAction):
         question = next_question(programme, answers) if programme else None
         if programme is None or question is None:
             return {"eligibility_answer": None}
-        locale = check_locale(tracker)
+        locale = tracker_locale(tracker)
         intent, entities, text = _latest(tracker)
         reply = interpret(programme, question, answers, intent, entities, text, option_labels(question))
         if reply.kind == "stop":
@@ -224,7 +223,7 @@ class ActionAskEligibilityProgramme(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = check_locale(tracker)
+        locale = tracker_locale(tracker)
         buttons = [
             button(p.title, f'/check_eligibility{{"eligibility_programme": "{p.id}"}}', locale)
             for p in programmes().values()
@@ -246,7 +245,7 @@ class ActionAskEligibilityAnswer(Action):
         question = next_question(programme, answers) if programme else None
         if question is None:
             return []
-        locale = check_locale(tracker)
+        locale = tracker_locale(tracker)
         values = {"min": question.minimum, "max": question.maximum}
         dispatcher.utter_message(
             text=render_text(question.text, locale, values), buttons=question_buttons(question, locale)
@@ -318,7 +317,7 @@ class ActionEligibilityResult(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = check_locale(tracker)
+        locale = tracker_locale(tracker)
         programme, answers = _current(tracker)
         if tracker.get_slot("eligibility_stopped") or programme is None:
             dispatcher.utter_message(
@@ -343,7 +342,7 @@ class ActionEligibilityCorrect(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = check_locale(tracker)
+        locale = tracker_locale(tracker)
         programme, answers = _current(tracker)
         _, entities, text = _latest(tracker)
         number = read_number(text, entities)

@@ -25,9 +25,6 @@ def tracker_locale(tracker: Tracker) -> str:
     return conversation_locale(tracker.slots, history, (tracker.latest_message or {}).get("text") or "")
 
 
-answer_locale = tracker_locale  # the name the form and eligibility actions use
-
-
 def button(title_key: str, payload: str, locale: str) -> dict:
     """A button whose title is translated now (buttons added by actions bypass the NLG)."""
     return {"title": translate(title_key, locale), "payload": payload}

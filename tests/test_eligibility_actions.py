@@ -180,7 +180,7 @@ def test_a_correction_after_the_outcome_gives_the_new_outcome() -> None:
 
 
 def test_a_one_word_answer_keeps_the_language_of_the_check() -> None:
-    from actions.eligibility import check_locale
+    from actions.locale import tracker_locale as check_locale
 
     events = [
         {"event": "user", "text": "bghit n3ref 3la da3m lmobachir"},
