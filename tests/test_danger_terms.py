@@ -131,3 +131,56 @@ def test_look_alikes_of_violence_words_do_not_trigger(terms, message):
 )
 def test_violence_words_next_to_their_look_alikes_still_match(terms, message):
     assert terms.find_violence(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "aidez moiii",
+        "Aidez-moi !!!",
+        "à l'aide s'il vous plaît !",
+        "3awnouni 3afak",
+        "ساعدوني من فضلكم",
+        "عاونوني",
+        "help",
+    ],
+)
+def test_a_call_for_help_alone_is_danger(terms, message):
+    assert terms.find(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "aidez-moi à remplir le formulaire",
+        "accéder à l'aide directe",
+        "3awnouni nl9a markaz f Fes",
+        "ساعدني في التسجيل في السجل الاجتماعي",
+        "svp",
+        "aide",
+    ],
+)
+def test_a_call_for_help_inside_a_request_is_not_danger(terms, message):
+    assert terms.find(message) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "قام شخص بنشر صوري على مواقع التواصل الاجتماعي دون إذني",
+        "واحد نشر التصاور ديالي ف الأنترنيت",
+        "wa7d nchr tsawr dyali f facebook",
+        "mon ex a publié mes photos sans mon accord",
+        "il menace de diffuser mes photos",
+    ],
+)
+def test_published_private_pictures_are_violence(terms, message):
+    assert terms.find_violence(message) is not None
+
+
+def test_a_seller_publishing_her_own_photos_is_not_violence(terms):
+    assert terms.find_violence("je veux publier mes photos de produits sur facebook") is None
+
+
+def test_alone_calls_survive_the_model_format(terms):
+    assert DangerTerms.from_dict(terms.as_dict()).find("aidez moi svp") == "aidez moi"

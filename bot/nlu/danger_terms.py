@@ -34,6 +34,11 @@ class DangerTerms:
     phrases: tuple[tuple[str, ...], ...]
     exceptions: tuple[tuple[str, ...], ...]
     violence: tuple[tuple[str, ...], ...] = ()
+    #: Calls for help that signal danger only when they are the whole message ("aidez-moi !"):
+    #: inside a sentence they usually ask for help with a procedure ("aidez-moi à remplir…").
+    alone: tuple[tuple[str, ...], ...] = ()
+    #: Courtesy words ignored around an ``alone`` call ("à l'aide s'il vous plaît", "3awnouni 3afak").
+    courtesy: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping, source: str = "<memory>") -> DangerTerms:
@@ -43,9 +48,9 @@ class DangerTerms:
         return cls(
             phrases=_phrase_tuples(data.get("phrases"), source, "phrases"),
             exceptions=_phrase_tuples(data.get("exceptions") or {}, source, "exceptions"),
-            violence=_phrase_tuples(data["violence_phrases"], source, "violence_phrases")
-            if data.get("violence_phrases")
-            else (),
+            violence=_optional_tuples(data, "violence_phrases", source),
+            alone=_optional_tuples(data, "alone_phrases", source),
+            courtesy=_optional_tuples(data, "courtesy_words", source),
         )
 
     @classmethod
@@ -63,6 +68,8 @@ class DangerTerms:
             "phrases": [list(p) for p in self.phrases],
             "exceptions": [list(p) for p in self.exceptions],
             "violence": [list(p) for p in self.violence],
+            "alone": [list(p) for p in self.alone],
+            "courtesy": [list(p) for p in self.courtesy],
         }
 
     @classmethod
@@ -72,12 +79,25 @@ class DangerTerms:
             tuple(tuple(p) for p in data["phrases"]),
             tuple(tuple(p) for p in data["exceptions"]),
             tuple(tuple(p) for p in data.get("violence", ())),
+            tuple(tuple(p) for p in data.get("alone", ())),
+            tuple(tuple(p) for p in data.get("courtesy", ())),
         )
 
     def scan(self, text: str) -> tuple[str | None, str | None]:
         """The danger phrase and the violence phrase found in ``text`` (normalised once, exceptions removed)."""
         words = _remove_exceptions(normalize_text(text).split(), self.exceptions)
-        return _first_match(words, self.phrases), _first_match(words, self.violence)
+        return _first_match(words, self.phrases) or self._alone_call(words), _first_match(words, self.violence)
+
+    def _alone_call(self, words: list[str]) -> str | None:
+        """The call for help that makes up the whole message, courtesy words aside."""
+        if not self.alone:
+            return None
+        remaining = _remove_exceptions(words, self.courtesy)
+        remaining = [w for w in (w.strip(_PUNCTUATION) for w in remaining) if w and w != "·"]
+        for phrase in self.alone:
+            if len(remaining) == len(phrase) and _contains(remaining, phrase):
+                return " ".join(phrase)
+        return None
 
     def find(self, text: str) -> str | None:
         """Returns the danger phrase found in ``text`` (after removing exceptions), else ``None``."""
@@ -93,6 +113,10 @@ def _first_match(words: list[str], phrases: Iterable[tuple[str, ...]]) -> str | 
         if _contains(words, phrase):
             return " ".join(phrase)
     return None
+
+
+def _optional_tuples(data: Mapping, name: str, source: str) -> tuple[tuple[str, ...], ...]:
+    return _phrase_tuples(data[name], source, name) if data.get(name) else ()
 
 
 def _phrase_tuples(section, source: str, name: str) -> tuple[tuple[str, ...], ...]:
