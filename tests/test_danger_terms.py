@@ -184,3 +184,8 @@ def test_a_seller_publishing_her_own_photos_is_not_violence(terms):
 
 def test_alone_calls_survive_the_model_format(terms):
     assert DangerTerms.from_dict(terms.as_dict()).find("aidez moi svp") == "aidez moi"
+
+
+def test_being_thrown_out_of_the_house_is_not_an_attack_in_progress(terms):
+    assert terms.find("rajli kaydrbni w kayjri 3lia mn dar, chno n9der ndir?") is None
+    assert terms.find("rajli kayjri 3liya b lmous") is not None
