@@ -72,7 +72,7 @@ retrain-check: install ## train a candidate on the current data, refuse if any v
 coverage: install ## table intent x variety: examples and cross-validation F1 (reports/nlu_coverage.html); FOLDS=2
 	nice -n 10 $(PY) -m scripts.coverage_report --folds $${FOLDS:-2}
 
-eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=no-dense|no-arabizi-folding|rasa-default
+eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=intents-only|diet|no-dense|no-arabizi-folding|rasa-default
 	$(PY) -m scripts.evaluate_nlu --folds 5 --variant $${VARIANT:-project}
 
 bench: train ## training time, parse latency, REST round trip (prints numbers)

@@ -70,12 +70,16 @@ def train_fold(config: Path, train: TrainingData, workdir: Path) -> str:
     return train_nlu(str(config), str(data_file), str(workdir / "models"))
 
 
-def evaluate(config: Path, folds: int, name: str, limit_folds: int | None = None) -> dict:
+def evaluate(
+    config: Path, folds: int, name: str, limit_folds: int | None = None, with_entities: bool = True
+) -> dict:
     data = load_data(str(ROOT / "data/nlu"))
     examples = [e for e in data.intent_examples if e.get("text")]
     strata = [f"{e.get('intent')}|{variety_of(e)}" for e in examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
     truth, predicted, varieties, languages, texts, ranked = [], [], [], [], [], []
+    entity_counts: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
+    entity_types = {e["entity"] for example in examples for e in example.get("entities") or []}
     train_seconds = []
     for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, strata)):
         if limit_folds is not None and fold >= limit_folds:
@@ -96,10 +100,55 @@ def evaluate(config: Path, folds: int, name: str, limit_folds: int | None = None
             languages.append(detected[0] if detected else None)
             top = next((r for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"), {})
             ranked.append((top.get("name") or "None", float(top.get("confidence") or 0.0)))
+            if with_entities:
+                count_entities(example.get("entities") or [], parse.get("entities") or [], entity_types,
+                               entity_counts)  # fmt: skip
         print(f"fold {fold + 1}/{folds}: trained in {train_seconds[-1]:.0f}s", flush=True)
     report = summarise(name, truth, predicted, varieties, languages, texts, train_seconds)
     report["fallback_thresholds"] = threshold_sweep(truth, ranked, varieties)
+    if with_entities:
+        report["entities"] = entity_scores(entity_counts)
     return report
+
+
+def count_entities(gold: list[dict], found: list[dict], types: set[str], counts: dict) -> None:
+    """Adds one message's entity matches to ``counts``: a found entity matches a gold one of the same
+    type whose character span it overlaps (resolvers rewrite values, so spans are what both share)."""
+    found = [e for e in found if e.get("entity") in types and "start" in e and "end" in e]
+    unmatched = list(found)
+    for entity in gold:
+        match = next(
+            (f for f in unmatched
+             if f["entity"] == entity["entity"] and f["start"] < entity["end"] and entity["start"] < f["end"]),
+            None,
+        )  # fmt: skip
+        if match is None:
+            counts[entity["entity"]]["fn"] += 1
+        else:
+            counts[entity["entity"]]["tp"] += 1
+            unmatched.remove(match)
+    for entity in unmatched:
+        counts[entity["entity"]]["fp"] += 1
+
+
+def entity_scores(counts: dict) -> dict:
+    """Precision, recall and F1 per entity type, and micro-averaged over all types."""
+    scores = {}
+    total = {"tp": 0, "fp": 0, "fn": 0}
+    for entity, c in sorted(counts.items()):
+        for key in total:
+            total[key] += c[key]
+        scores[entity] = _prf(c)
+    scores["all"] = _prf(total)
+    return scores
+
+
+def _prf(c: dict) -> dict:
+    precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
+    recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "support": c["tp"] + c["fn"]}  # fmt: skip
 
 
 def threshold_sweep(truth, ranked, varieties) -> dict:
@@ -183,7 +232,7 @@ def plot_confusion(report: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-VARIANTS = ("project", "diet", "no-dense", "no-arabizi-folding", "rasa-default")
+VARIANTS = ("project", "intents-only", "diet", "no-dense", "no-arabizi-folding", "rasa-default")
 
 
 def variant_config(variant: str, workdir: Path, base: Path = ROOT / "config.yml") -> Path:
@@ -202,6 +251,10 @@ def variant_config(variant: str, workdir: Path, base: Path = ROOT / "config.yml"
         for component in config["pipeline"]:
             if component["name"] == "DIETClassifier":
                 component["intent_classification"] = True
+    elif variant == "intents-only":
+        # the same intents as the project's pipeline (DIET only extracts entities there), in a
+        # fraction of the time: for quick iteration on intent data; entities are not scored
+        config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "DIETClassifier"]
     elif variant == "no-dense":
         config["pipeline"] = [
             c for c in config["pipeline"] if not c["name"].endswith("SentenceEmbeddingFeaturizer")
@@ -232,6 +285,11 @@ def print_report(report: dict) -> None:
     for threshold, row in report.get("fallback_thresholds", {}).items():
         cells = " ".join(f"{v} {row[v]:.3f}" for v in VARIETIES if v in row)
         print(f"  {threshold:>5}: {cells}  (fallback share {row['fallback_share']:.1%})")
+    if "entities" in report:
+        print("\nentities (a found entity counts when its type matches and its span overlaps):")
+        for entity, row in report["entities"].items():
+            print(f"  {entity:<12} P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}"
+                  f"  ({row['support']})")  # fmt: skip
     seconds = report["train_seconds_per_fold"]
     print(f"training per fold: {np.mean(seconds):.0f}s on average")
 
@@ -257,7 +315,7 @@ def main() -> None:
         name += f"_{args.limit_folds}of{args.folds}fold"
     with tempfile.TemporaryDirectory() as tmp:
         config = variant_config(args.variant, Path(tmp), args.config.resolve())
-        report = evaluate(config, args.folds, name, args.limit_folds)
+        report = evaluate(config, args.folds, name, args.limit_folds, args.variant != "intents-only")
     (REPORTS / f"nlu_eval_{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     plot_confusion(report, REPORTS / f"nlu_confusion_{name}.png")
     print_report(report)
