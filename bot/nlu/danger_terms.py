@@ -86,7 +86,8 @@ class DangerTerms:
     def scan(self, text: str) -> tuple[str | None, str | None]:
         """The danger phrase and the violence phrase found in ``text`` (normalised once, exceptions removed)."""
         words = _remove_exceptions(normalize_text(text).split(), self.exceptions)
-        return _first_match(words, self.phrases) or self._alone_call(words), _first_match(words, self.violence)
+        danger = _first_match(words, self.phrases) or self._alone_call(words)
+        return danger, _first_match(words, self.violence)
 
     def _alone_call(self, words: list[str]) -> str | None:
         """The call for help that makes up the whole message, courtesy words aside."""
