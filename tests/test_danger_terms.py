@@ -189,3 +189,10 @@ def test_alone_calls_survive_the_model_format(terms):
 def test_being_thrown_out_of_the_house_is_not_an_attack_in_progress(terms):
     assert terms.find("rajli kaydrbni w kayjri 3lia mn dar, chno n9der ndir?") is None
     assert terms.find("rajli kayjri 3liya b lmous") is not None
+
+
+@pytest.mark.parametrize(
+    "message", ["ma belle-mère me maltraite et mon mari ne dit rien", "طليقي يلاحقني ويهينني أمام الناس"]
+)
+def test_mistreatment_and_stalking_are_violence_words(terms, message):
+    assert terms.find_violence(message) is not None

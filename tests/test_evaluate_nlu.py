@@ -51,7 +51,19 @@ def test_scores_are_precision_recall_and_micro_f1():
     }  # fmt: skip
 
 
-def test_the_intents_only_variant_drops_diet_and_keeps_every_other_component(tmp_path: Path):
-    project = yaml.safe_load(Path("config.yml").read_text(encoding="utf-8"))["pipeline"]
-    quick = yaml.safe_load(variant_config("intents-only", tmp_path).read_text(encoding="utf-8"))["pipeline"]
-    assert [c["name"] for c in quick] == [c["name"] for c in project if c["name"] != "DIETClassifier"]
+def _pipeline(path: Path) -> list[str]:
+    return [c["name"] for c in yaml.safe_load(path.read_text(encoding="utf-8"))["pipeline"]]
+
+
+def test_the_intents_only_variant_drops_the_entity_extractor_and_keeps_every_other_component(tmp_path: Path):
+    project = _pipeline(Path("config.yml"))
+    assert "CRFEntityExtractor" in project
+    assert _pipeline(variant_config("intents-only", tmp_path)) == [
+        c for c in project if c != "CRFEntityExtractor"
+    ]
+
+
+def test_the_diet_variant_puts_diet_in_place_of_the_linear_classifier_and_the_crf(tmp_path: Path):
+    names = _pipeline(variant_config("diet", tmp_path))
+    assert "DIETClassifier" in names
+    assert not {"CRFEntityExtractor", "bot.nlu.linear_intent_classifier.LinearIntentClassifier"} & set(names)
