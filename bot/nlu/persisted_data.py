@@ -7,6 +7,10 @@ storing what was read inside the trained model makes the model self-contained an
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import sys
+from pathlib import Path
 from typing import Any, Dict
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -29,6 +33,21 @@ class PersistedDataComponent(GraphComponent):
         self._resource = resource
         if data is not None:
             self.use(data)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str | None:
+        """Hash of the content files (every ``*_file`` setting) and of the component's module.
+
+        Rasa's training cache keys a component on its config, its inputs and its class's own source,
+        so without this an edited danger-terms file or gazetteer would silently reuse the component
+        trained on the old content (seen in cross-validation, which trains without ``--force``).
+        """
+        digest = hashlib.sha256(inspect.getsource(sys.modules[cls.__module__]).encode())
+        for key in sorted(k for k in config if k.endswith("_file")):
+            path = Path(str(config[key]))
+            digest.update(key.encode())
+            digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        return digest.hexdigest()
 
     def read_source(self) -> Any:
         """The JSON-serialisable content read from the configured file."""
