@@ -114,8 +114,7 @@ def evaluate(
 def count_entities(gold: list[dict], found: list[dict], types: set[str], counts: dict) -> None:
     """Adds one message's entity matches to ``counts``: a found entity matches a gold one of the same
     type whose character span it overlaps (resolvers rewrite values, so spans are what both share)."""
-    found = [e for e in found if e.get("entity") in types and "start" in e and "end" in e]
-    unmatched = list(found)
+    unmatched = [e for e in found if e.get("entity") in types and "start" in e and "end" in e]
     for entity in gold:
         match = next(
             (f for f in unmatched
