@@ -365,12 +365,16 @@ class HandoffStore:
             ids = list(session.scalars(sa.select(Handoff.id).where(expired)))
             if not ids:
                 return 0
-            deleted = session.execute(sa.delete(Handoff).where(Handoff.id.in_(ids), expired)).rowcount
+            deleted = session.execute(
+                sa.delete(Handoff)
+                .where(Handoff.id.in_(ids), expired)
+                .execution_options(synchronize_session=False)
+            ).rowcount
             gone = sa.select(Handoff.id).where(Handoff.id.in_(ids))
             session.execute(
-                sa.delete(HandoffMessage).where(
-                    HandoffMessage.handoff_id.in_(ids), HandoffMessage.handoff_id.not_in(gone)
-                )
+                sa.delete(HandoffMessage)
+                .where(HandoffMessage.handoff_id.in_(ids), HandoffMessage.handoff_id.not_in(gone))
+                .execution_options(synchronize_session=False)
             )
             session.add(_audit(None, "retention_purge", None, f"{deleted} handoffs"))
         return deleted
