@@ -81,3 +81,15 @@ def test_whatsapp_erase_leaves_no_number_in_the_channel_database(rasa, stub, cha
     )
     events = rasa.tracker(f"wa-{wa_id}")["events"] or []
     assert not any(e.get("event") == "user" for e in events)
+
+
+def test_the_server_log_keeps_neither_the_number_nor_the_words(rasa, stub):
+    """Attack: read the Rasa server's log (shipped to a log platform nobody erases) for a citizen's
+    number and what she wrote; an erase cannot reach it, so nothing of it may be there."""
+    wa_id = new_contact()
+    words = f"bghit nchki 3la rajli {uuid.uuid4().hex[:6]}"
+    assert whatsapp(rasa, notification(_text(wa_id, words))) == 200
+    stub.wait_for("messages", to_contact(wa_id))
+    log = rasa.log_file.read_text(encoding="utf-8", errors="replace")
+    assert wa_id not in log
+    assert words not in log and words.split()[-1] not in log
