@@ -1,4 +1,4 @@
-"""The WhatsApp channel's bookkeeping never holds the citizen's number, and an erase removes it.
+"""The channels' bookkeeping never holds a WhatsApp number, and an erase removes what it holds.
 
 A real Rasa server with the WhatsApp channel on (fixtures of tests/test_channel_webhooks.py),
 the Graph API stubbed, and the channel database read as an attacker with a backup would.
@@ -15,7 +15,19 @@ from pathlib import Path
 import pytest
 
 from tests import test_channel_webhooks as webhooks
-from tests.test_channel_webhooks import new_contact, notification, to_contact, wait_until, whatsapp
+from tests.test_channel_webhooks import (
+    button_press,
+    message,
+    new_chat,
+    new_contact,
+    notification,
+    recorded_ids,
+    replies,
+    telegram,
+    to_contact,
+    wait_until,
+    whatsapp,
+)
 
 stub, channels_db, rasa = webhooks.stub, webhooks.channels_db, webhooks.rasa  # the same real servers
 
@@ -93,3 +105,18 @@ def test_the_server_log_keeps_neither_the_number_nor_the_words(rasa, stub):
     log = rasa.log_file.read_text(encoding="utf-8", errors="replace")
     assert wa_id not in log
     assert words not in log and words.split()[-1] not in log
+
+
+def test_a_telegram_erase_forgets_message_ids_too_old_to_delete(rasa, stub, channels_db):
+    """Attack: after the quick exit, the channel database still links the citizen's Telegram chat
+    id to the service through message ids older than the 48 hours the Bot API can delete."""
+    chat = new_chat()
+    telegram(rasa, message(chat, "/start"))
+    replies(stub, chat)
+    with sqlite3.connect(channels_db) as db:  # a message of three days ago, recorded then
+        db.execute("INSERT INTO telegram_messages VALUES (?, ?, ?)", (chat, 999_999_999, time.time() - 3 * 86400))
+    telegram(rasa, message(chat, "/exit"))
+    replies(stub, chat, 2)
+    telegram(rasa, button_press(chat, "/affirm"))
+    stub.wait_for("deleteMessages", lambda call: call.params.get("chat_id") == chat)
+    assert wait_until(lambda: recorded_ids(channels_db, chat) == 0), recorded_ids(channels_db, chat)
