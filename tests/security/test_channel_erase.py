@@ -114,7 +114,9 @@ def test_a_telegram_erase_forgets_message_ids_too_old_to_delete(rasa, stub, chan
     telegram(rasa, message(chat, "/start"))
     replies(stub, chat)
     with sqlite3.connect(channels_db) as db:  # a message of three days ago, recorded then
-        db.execute("INSERT INTO telegram_messages VALUES (?, ?, ?)", (chat, 999_999_999, time.time() - 3 * 86400))
+        db.execute(
+            "INSERT INTO telegram_messages VALUES (?, ?, ?)", (chat, 999_999_999, time.time() - 3 * 86400)
+        )
     telegram(rasa, message(chat, "/exit"))
     replies(stub, chat, 2)
     telegram(rasa, button_press(chat, "/affirm"))
