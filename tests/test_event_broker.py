@@ -102,4 +102,6 @@ def test_production_accepts_a_salt_file_and_refuses_an_empty_one(tmp_path):
 def test_production_refuses_rasas_plain_broker_which_publishes_text():
     plain = object.__new__(PikaEventBroker)
     assert "RedactingPikaEventBroker" in missing_erase_settings(PRODUCTION, plain)[0]
+    assert "RedactingPikaEventBroker" in missing_erase_settings(PRODUCTION, PikaEventBroker)[0]
     assert missing_erase_settings(PRODUCTION, object.__new__(RedactingPikaEventBroker)) == []
+    assert missing_erase_settings(PRODUCTION, RedactingPikaEventBroker) == []

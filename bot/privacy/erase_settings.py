@@ -48,7 +48,10 @@ def _salt_problem(env: Mapping[str, str]) -> str | None:
 
 
 def missing_erase_settings(env: Mapping[str, str] | None = None, event_broker: Any = None) -> list[str]:
-    """One line per missing setting (empty outside the production profile)."""
+    """One line per missing setting (empty outside the production profile).
+
+    ``event_broker`` is the configured broker, or its class.
+    """
     env = os.environ if env is None else env
     if not is_production(env):
         return []
@@ -61,10 +64,11 @@ def missing_erase_settings(env: Mapping[str, str] | None = None, event_broker: A
     if event_broker is not None:
         from bot.privacy.event_broker import RedactingPikaEventBroker
 
-        if not isinstance(event_broker, RedactingPikaEventBroker):
+        broker_class = event_broker if isinstance(event_broker, type) else type(event_broker)
+        if not issubclass(broker_class, RedactingPikaEventBroker):
             problems.append(
                 "event_broker must be bot.privacy.event_broker.RedactingPikaEventBroker "
-                f"(got {type(event_broker).__name__}, which publishes citizen text and cannot announce erasures)"
+                f"(got {broker_class.__name__}, which publishes citizen text and cannot announce erasures)"
             )
     return problems
 

@@ -25,7 +25,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 import yaml
@@ -85,11 +85,17 @@ def _expired(connection: sa.engine.Connection, policy: RetentionPolicy, now: flo
 
 
 def purge(
-    url: str, policy: RetentionPolicy, now: float | None = None, purged: list[str] | None = None
+    url: str,
+    policy: RetentionPolicy,
+    now: float | None = None,
+    purged: list[str] | None = None,
+    announce: Callable[[list[str]], None] | None = None,
 ) -> dict[str, int]:
     """Deletes expired conversations; returns counts of sensitive and other conversations deleted.
 
-    The ids of the deleted conversations are appended to ``purged`` when given.
+    The ids of the deleted conversations are appended to ``purged`` when given. ``announce`` gets
+    the expired ids before anything is deleted; when it raises, nothing is: a conversation is never
+    gone from the tracker store while the broker's consumers were not told to forget it.
     """
     now = time.time() if now is None else now
     engine = sa.create_engine(url)
@@ -100,6 +106,8 @@ def purge(
         erasure_audit.metadata.create_all(engine, checkfirst=True)
         with engine.connect() as connection:
             expired = _expired(connection, policy, now)
+        if announce is not None and expired:
+            announce([sender_id for sender_id, _ in expired])
         for sender_id, is_sensitive in expired:
             days = policy.sensitive_days if is_sensitive else policy.default_days
             with engine.begin() as connection:
@@ -152,17 +160,13 @@ def main(argv: Iterable[str] | None = None) -> None:
 async def _run(args: argparse.Namespace, policy: RetentionPolicy, endpoints: Path | None) -> None:
     broker = await connect_broker(endpoints) if endpoints else None  # before anything is deleted
     try:
+        announce = _announcer(broker, asyncio.get_running_loop()) if broker is not None else None
         purged: list[str] = []
-        counts = await asyncio.to_thread(purge, database_url(args.db), policy, None, purged)
+        counts = await asyncio.to_thread(purge, database_url(args.db), policy, None, purged, announce)
         print(f"purged {counts['sensitive']} sensitive and {counts['other']} other conversation(s)")
         copies = await asyncio.to_thread(erase_copies, purged, args.handoff_db)
         print(f"  with {copies['handoffs']} handoff(s), {copies['review_items']} review item(s) and "
               f"{copies['channel_rows']} channel row(s) of theirs")  # fmt: skip
-        if broker is not None:
-            from bot.privacy.event_broker import announce_erasures
-
-            await announce_erasures(broker, purged, "retention")
-            print(f"published {len(purged)} conversation_erased event(s)")
         print(f"purged {purge_handoffs(policy, args.handoff_db)} idle handoff(s) with their transcripts")
         print(
             f"purged {purge_review_items(args.handoff_db)} review item(s) past their conversation's retention"
@@ -172,6 +176,22 @@ async def _run(args: argparse.Namespace, policy: RetentionPolicy, endpoints: Pat
     finally:
         if broker is not None:
             await broker.close()
+
+
+def _announcer(broker: Any, loop: asyncio.AbstractEventLoop) -> Callable[[list[str]], None]:
+    """Publishes erase events (reason ``retention``) from the purge's thread and waits for RabbitMQ.
+
+    A conversation that gets a new message between the announcement and its deletion is kept;
+    its consumers then forget its earlier events too, which loses figures, never privacy.
+    """
+    from bot.privacy.event_broker import announce_erasures
+
+    def announce(sender_ids: list[str]) -> None:
+        future = asyncio.run_coroutine_threadsafe(announce_erasures(broker, sender_ids, "retention"), loop)
+        future.result(timeout=300)
+        print(f"published {len(sender_ids)} conversation_erased event(s) before deleting")
+
+    return announce
 
 
 class BrokerSettingsMissing(RuntimeError):
@@ -226,15 +246,15 @@ async def connect_broker(endpoints: Path) -> Any:
     return broker
 
 
-def _broker_class(config: Any) -> Any:
-    """An uninitialised instance of the configured broker class, for the production check."""
+def _broker_class(config: Any) -> type:
+    """The configured broker class, for the production check."""
     from rasa.shared.utils.common import class_from_module_path
 
     if config.type == "pika":
         from rasa.core.brokers.pika import PikaEventBroker
 
-        return object.__new__(PikaEventBroker)
-    return object.__new__(class_from_module_path(config.type))
+        return PikaEventBroker
+    return class_from_module_path(config.type)
 
 
 def erase_copies(sender_ids: Iterable[str], handoff_url: str | None = None) -> dict[str, int]:
