@@ -18,7 +18,7 @@ from bot.review.models import ReviewItem
 from bot.review.store import ReviewStore
 from bot.training import ROOT
 from tests.console_support import RasaStub, add_user, fresh_database, start_console
-from tests.review_support import bot, save, tracker_store, user
+from tests.review_support import agreed, bot, save, tracker_store, user
 
 CONFLICTING = "je veux m'inscrire au RSU"  # an example of social_aid in data/nlu/social_aid.yml
 
@@ -38,7 +38,7 @@ class Site:
 
     def collect_messages(self, *texts_and_langs) -> list[ReviewItem]:
         """Real conversations with misunderstood messages, collected into the console's database."""
-        senders = [save(self.tracker, [user(text, "nlu_fallback", 0.4, [("nlu_fallback", 0.4), ("social_aid", 0.3)],
+        senders = [save(self.tracker, [agreed(), user(text, "nlu_fallback", 0.4, [("nlu_fallback", 0.4), ("social_aid", 0.3)],
                                             language=lang, script=script), *bot("utter_fallback_human")])
                    for text, lang, script in texts_and_langs]  # fmt: skip
         collect(self.review, self.tracker_url, encoder=default_encoder())
