@@ -163,7 +163,9 @@ def test_erased_conversation_items_are_deleted_by_the_erase_hook(env, encoder):
 def test_a_collection_run_also_drops_expired_items(env, encoder):
     store, _url, review = env
     now = time.time()
-    sender = save(store, [agreed(), user("ma fhemtch", "nlu_fallback", 0.3, stamp=now - 170 * DAY)])
+    sender = save(
+        store, [agreed(now - 170 * DAY), user("ma fhemtch", "nlu_fallback", 0.3, stamp=now - 170 * DAY)]
+    )
     _run(env, encoder, now=now)
     assert _run(env, encoder, now=now + 11 * DAY).expired == 1 and _items(review, sender) == []
 
@@ -182,8 +184,10 @@ def test_retention_periods_apply_to_items(env, encoder):
     store, url, review = env
     now = time.time()
     old = now - 170 * DAY
-    sender = save(store, [agreed(), user("ma fhemtch", "nlu_fallback", 0.3, stamp=old)])
-    ancient = save(store, [agreed(), user("ma fhemtch walou", "nlu_fallback", 0.3, stamp=now - 200 * DAY)])
+    sender = save(store, [agreed(old), user("ma fhemtch", "nlu_fallback", 0.3, stamp=old)])
+    ancient = save(
+        store, [agreed(now - 200 * DAY), user("ma fhemtch walou", "nlu_fallback", 0.3, stamp=now - 200 * DAY)]
+    )
     _run(env, encoder, now=now)
     (item,) = _items(review, sender)
     assert item.expires_at == pytest.approx(old + POLICY.default_days * DAY)
