@@ -16,7 +16,7 @@ messages" is first answered with the question, so she always sees what she agree
 from __future__ import annotations
 
 import logging
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -24,8 +24,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.handoff.db import database_url
 from bot.privacy.retention import RetentionPolicy
+from bot.review.identity import conversation_hash
 from bot.review.settings import DEFAULT_SETTINGS, ReviewSettings
+from bot.review.store import ReviewStore
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +77,16 @@ def question_was_last(events: List[Dict[str, Any]]) -> bool:
     return False
 
 
+@lru_cache(maxsize=4)
+def review_store(url: str) -> ReviewStore:
+    """One review store (the handoff database's) per URL for this process, opened on first use."""
+    return ReviewStore(url)
+
+
 def revoke_review_items(sender_id: str) -> int:
     """Deletes her items from the review queue now; a failure is logged, the slot still says no."""
-    from bot.review.collect import revoke_review_items as revoke
-
     try:
-        return revoke(sender_id)
+        return review_store(database_url()).revoke(conversation_hash(sender_id))
     except Exception as error:  # the next `make review-collect` deletes them too (no agreement, no queue)
         logger.error("Could not remove review items after a withdrawal: %s", type(error).__name__)
         return 0
