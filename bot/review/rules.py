@@ -88,12 +88,6 @@ def _user_intent(event: dict) -> str | None:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-def sensitive(events: Iterable[dict], sensitive_intents: Iterable[str]) -> bool:
-    """Any citizen message understood as a sensitive intent (same rule as retention)."""
-    names = set(sensitive_intents)
-    return any(e.get("event") == "user" and _user_intent(e) in names for e in events)
-
-
 IMPROVE_CONSENT_SLOT = "improve_consent"
 
 
