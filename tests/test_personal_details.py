@@ -1,5 +1,6 @@
 """Names and places finer than a city are hidden before a content editor reads a message; ordinary
-words, cities, acronyms and help-line numbers stay (conservative rules, bot/privacy/personal_details.py)."""
+words, cities, acronyms, help-line numbers and a street named by no name ("in the street") stay
+(conservative rules, bot/privacy/personal_details.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ KEPT = [
     "Comment obtenir la carte de handicap pour mon fils ?",
     "راجلي كيضربني وما عرفتش فين نمشي",
     "kifach ndir l carte dyal l i3a9a",
+    "rajli drb bnti lbar7 w ana khayfa",  # "drb" is "hit", not "derb"
+    "mon fils joue dans la rue avec les voisins",
+    "un enfant de mon quartier est malade",
+    "kayn chibani bo7do f douar dyalna",
+    "كاين دري صغير كيبات ف الزنقة بوحدو",
+    "كيفاش نكتب سي ڤي مزيان",
     "",
 ]
 

@@ -9,8 +9,8 @@ she lives. Both are found conservatively, by patterns that are rarely wrong:
 - a capitalised Latin word inside a sentence that is neither a city of the gazetteer nor a word
   of the NLU training data (``vocabulary``), so "Tanger", "CNSS" or "Bonjour" stay;
 - an address: a street, quarter or building word (rue, avenue, quartier, hay, derb, zan9a,
-  douar, حي, زنقة, درب, شارع, دوار …) with up to three following words, and a house number
-  ("n° 12", "رقم 5").
+  douar, حي, زنقة, درب, شارع, دوار …) followed by a name, with up to three following words, and
+  a house number ("n° 12"); "la rue", "mon quartier", "ف الزنقة" (no name) stay.
 
 What is left undetected (a name with no title in Arabic script, a nickname) is why an editor must
 still confirm that an example holds nothing personal before it is written (docs/content-guide.md).
@@ -42,15 +42,21 @@ _INTRODUCTIONS = (
 # Titles before a name. Latin ones count only before a capitalised word ("si" is also "if").
 _TITLES = (
     "mme", "mme.", "madame", "mlle", "mademoiselle", "monsieur", "m.", "mr", "mr.", "si", "lalla", "sidi",
-    "السيد", "السيدة", "سي", "للا", "لالة", "الحاج", "الحاجة",
+    "السيد", "السيدة", "للا", "لالة", "الحاج", "الحاجة",
 )  # fmt: skip
-# Words that start an address finer than a city.
+# Words that start an address finer than a city. A Latin-script one counts only when a name follows it
+# (a capital, a number or a word unknown to the training data, after connectors such as "des", "ibn"), so
+# "la rue", "mon quartier", "douar dyalna" stay. Arabic-script ones without the article ("حي", "زنقة"…)
+# are followed by a name; "الزنقة", "الشارع" ("in the street") are not listed. "drb" is "hit", not "derb".
 _PLACE_WORDS = {
-    "rue", "avenue", "av", "av.", "bd", "bd.", "boulevard", "quartier", "qartier", "hay", "7ay", "derb", "drb",
-    "zan9a", "zanqa", "zenqa", "znqa", "résidence", "residence", "lotissement", "lot", "douar", "immeuble",
-    "imm", "imm.", "appartement", "appt", "impasse", "cité", "riad",
-    "حي", "زنقة", "درب", "شارع", "إقامة", "اقامة", "تجزئة", "دوار", "عمارة", "زقاق", "الحي", "الزنقة", "الدرب",
-    "الشارع", "الدوار",
+    "rue", "avenue", "av", "av.", "bd", "bd.", "boulevard", "quartier", "qartier", "hay", "7ay", "derb",
+    "zan9a", "zanqa", "zenqa", "znqa", "résidence", "residence", "lotissement", "douar", "immeuble",
+    "appartement", "appt", "impasse", "cité",
+    "حي", "زنقة", "درب", "شارع", "إقامة", "اقامة", "تجزئة", "دوار", "عمارة", "زقاق",
+}  # fmt: skip
+_CONNECTORS = {
+    "de", "des", "du", "d'", "la", "le", "el", "al", "ibn", "ben", "bni", "beni", "sidi", "moulay", "oulad",
+    "ouled", "ait", "hay", "lalla",
 }  # fmt: skip
 # A house number ("n° 12"); "raqm"/"رقم" alone is any number (a help line), so it counts only inside an address.
 _NUMBER_WORDS = {"n°", "n°.", "nº"}
@@ -124,6 +130,16 @@ def _is_latin_capitalised(core: str) -> bool:
     return len(core) > 1 and core[0].isupper() and core[0].isascii() and core[1:].islower() and core.isalpha()
 
 
+def _names_a_place(tokens: list[str], start: int, known: frozenset[str]) -> bool:
+    """True when a name follows a Latin-script address word: capitalised, a number, or an unknown word."""
+    for token in tokens[start : start + MAX_PLACE_WORDS]:
+        core = _core(token)
+        if core.lower() in _CONNECTORS:
+            continue
+        return bool(core) and (core[0].isupper() or core[0].isdigit() or core.lower() not in known)
+    return False
+
+
 def redact_personal(text: str, vocabulary: Iterable[str] | None = None) -> str:
     """``text`` with detectable names replaced by ``[name]`` and addresses by ``[place]``."""
     if not text:
@@ -142,7 +158,8 @@ def redact_personal(text: str, vocabulary: Iterable[str] | None = None) -> str:
         if low in _PLACE_WORDS or low in _NUMBER_WORDS:
             count = _mark(tokens, following, MAX_PLACE_WORDS, allow_digits=True)
             is_number = low in _NUMBER_WORDS
-            if count and (not is_number or any(ch.isdigit() for ch in tokens[following])):
+            named = _names_a_place(tokens, following, known) if low.isascii() or is_number else True
+            if count and named and (not is_number or any(ch.isdigit() for ch in tokens[following])):
                 _replace(tokens, index, count + 1, PLACE)
                 index = following + count
                 sentence_start = _ends_phrase(tokens[index - 1]) if index else True
