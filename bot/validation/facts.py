@@ -51,7 +51,9 @@ _URL = re.compile(
     r"(?<![\w@.])(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+(?:ma|org|com|net|int|fr)\b(?:/[\w\-./%]*)?)",
     re.IGNORECASE,
 )
-_LAW = re.compile(r"(?<![\d.\-/])(\d{2,3}-\d{2}|\d\.\d{2}\.\d{3,4})(?![\d\-])")
+_LAW = re.compile(r"(?<![\d.\-/])(\d{2,3}[-.]\d{2}|\d\.\d{2}\.\d{3,4})(?![\d\-]|\.\d)")
+#: A law number has one spelling: 103-13, not 103.13 (a decree such as 2.22.1075 keeps its dots).
+_DOTTED_LAW = re.compile(r"^\d{2,3}\.\d{2}$")
 _PERCENT = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|pour ?cent|في الما?ئة)", re.IGNORECASE)
 _AMOUNT = re.compile(
     r"(?<![\d.,])(\d{1,3}(?:[ \u00a0\u202f.,]\d{3})*|\d+)\s?(?:DH|MAD|dirhams?|درهم|دراهم|درهما|drahem)\b",
@@ -178,7 +180,10 @@ def check_text(text: str, facts: Facts, file: str, line: int) -> list[Problem]:
     """The values of ``text`` that no fact holds, or that a fact forbids."""
     problems = []
     for kind, written, normalised in stated_values(text):
-        if normalised in facts.forbidden:
+        if kind == "law" and _DOTTED_LAW.match(written):
+            dashed = written.replace(".", "-")
+            problems.append(Problem(file, line, "error", f"write the law number {written!r} as {dashed!r}"))
+        elif normalised in facts.forbidden:
             problems.append(Problem(file, line, "error", f"states {written!r}, which a fact forbids"))
         elif normalised not in facts.states and written not in facts.states:
             problems.append(
