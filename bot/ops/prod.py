@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.launcher import rasa_server_command, stop, wait_until_ready
-from bot.ops import nginx
+from bot.ops import nginx, prod_settings
 from bot.training import MODEL_FILE, ROOT
 
 ENDPOINTS = ROOT / "endpoints.prod.yml"
@@ -131,7 +131,7 @@ def profile_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
     env.setdefault("SANIC_BACKLOG", "1024")
     # Sanic answers 408 when a request is not read within 60 s; under a burst a busy instance reads late.
     env.setdefault("SANIC_REQUEST_TIMEOUT", "300")
-    return env
+    return prod_settings.secure(env)
 
 
 def _reachable(host: str, port: int, timeout: float = 3.0) -> bool:
@@ -219,8 +219,6 @@ class Profile:
             port = self.layout.rasa_ports[int(number) - 1]
             env["INSTANCE_ID"] = name
             extra = ["--endpoints", str(ENDPOINTS)]
-            if env.get("RASA_TOKEN"):
-                extra += ["--auth-token", env["RASA_TOKEN"]]
             command = rasa_server_command(port, self.model, extra)
             return command, env, f"http://127.0.0.1:{port}/ready"
         if kind == "actions":
