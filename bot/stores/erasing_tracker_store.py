@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
 from bot.privacy.redaction import redact
+from bot.stores.private_sqlite import private_file
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,8 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` plus erase-on-request with an anonymous audit trail."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
+            private_file(Path(kwargs["db"]))  # before SQLite creates it with the umask's mode
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
