@@ -19,6 +19,7 @@ from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 
 from bot.console import views
 from bot.console.auth import LoginLimiter, requires_role, session_user, verify_password
+from bot.console.client_address import client_address
 from bot.console.config import ConsoleConfig
 from bot.console.content import load_outcomes, load_snippets
 from bot.console.i18n import LANGUAGES, environments
@@ -184,7 +185,7 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
         form = request.form or {}
         username = (form.get("username") or "").strip()[:64]
         password = form.get("password") or ""
-        ip = request.remote_addr or request.ip or "?"
+        ip = client_address(request.ip, request.headers, config.trusted_proxies)
         limiter: LoginLimiter = app.ctx.limiter
         if await asyncio.to_thread(limiter.blocked, username, ip):
             await asyncio.to_thread(app.ctx.store.audit, None, "login_blocked", None, f"user {username}")

@@ -122,6 +122,7 @@ def profile_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
     env.setdefault("HANDOFF_DB_URL", env["TRACKER_DB_URL"])
     env.setdefault("CHANNELS_DB_URL", env["TRACKER_DB_URL"])
     env.setdefault("RASA_URL", f"http://127.0.0.1:{layout.proxy.api}")  # console → Rasa API
+    env.setdefault("CONSOLE_TRUSTED_PROXIES", "127.0.0.1")  # nginx: its X-Real-IP names the client
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SANIC_REGISTER", "False")
