@@ -165,3 +165,21 @@ def test_a_caseworker_reply_reaches_the_citizen_with_the_api_protected(stack: St
     while [m for m, h in stack.store.undelivered() if h.conversation_id == sender]:
         assert time.monotonic() < deadline, "Rasa did not accept the console's delivery"
         time.sleep(0.1)
+
+
+def test_neither_the_secret_nor_a_token_reaches_the_logs(stack: Stack):
+    """Attack: someone with read access to the logs (or a log shipper) replays the API secret or a token
+    (Rasa's ``?token=`` form puts it in every access-log line)."""
+    headers = stack.assistant.api_headers()
+    token = headers["Authorization"].split(" ", 1)[1]
+    status, _body = stack.assistant.api("GET", "/conversations/log-check/tracker")
+    assert status == 200
+    request(f"{stack.assistant.url}/conversations/log-check/tracker", headers=headers)
+    request(
+        f"{stack.assistant.url}/conversations/log-check/tracker", headers={"Authorization": "Bearer x.y.z"}
+    )
+    secret = rasa_api.api_secret(stack.assistant.env)
+    logs = [stack.assistant.log_file, *stack.console.log.parent.glob("*.log")]
+    for log in logs:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert secret not in text and token not in text, log
