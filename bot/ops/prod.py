@@ -2,7 +2,8 @@
 console and nginx in front, on PostgreSQL, Redis and RabbitMQ. Ctrl-C stops everything.
 
 Every setting is an environment variable (docs/deploy.md lists them); unset ones get loopback
-defaults so that the profile runs as is on a developer machine with the three services installed.
+defaults, which only a local trial (``JISR_LOCAL_TRIAL=1``) accepts: otherwise the profile refuses
+default credentials (:mod:`bot.ops.prod_settings`).
 The same code starts the profile for the tests (tests/test_prod_profile.py) and ``make bench-load``.
 """
 
