@@ -3,12 +3,18 @@ the raw path), until the Rasa process and the monitoring run out of memory."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 
 import httpx
 
+from bot.launcher import stop, wait_until_ready
 from bot.ops import metrics
+from bot.training import ROOT
+from tests.conftest import free_port
 from tests.security.conftest import Stack
 
 RANDOM_PATHS = 1000
@@ -39,3 +45,25 @@ def test_every_route_group_is_a_fixed_value():
     assert metrics.route_group("/webhooks/telegram/webhook") == "webhooks/telegram"
     assert metrics.route_group("/conversations/tg-1/trigger_intent") == "conversations/trigger_intent"
     assert metrics.route_group("/conversations/tg-1/tracker/events") == "conversations/tracker/events"
+
+
+def test_made_up_action_names_do_not_create_series(tmp_path):
+    """Attack: posting made-up ``next_action`` names to the action server (reachable on loopback)
+    creates a series per name, as the action label came from the request body."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HANDOFF_DB": str(tmp_path / "handoff.db")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.ops.action_server", "--port", str(port)], cwd=ROOT, env=env,
+        stdout=(tmp_path / "actions.log").open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}/health", timeout=120, process=server)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            for _ in range(RANDOM_PATHS):
+                client.post("/webhook", json={"next_action": uuid.uuid4().hex, "tracker": {}, "domain": {}})
+            text = client.get("/metrics").text
+    finally:
+        stop([server])
+    actions = set(re.findall(r'^jisr_action_runs_total\{action="([^"]*)"', text, re.MULTILINE))
+    assert actions, "no action metrics exported"
+    assert len(actions) < 50, f"{len(actions)} series for {RANDOM_PATHS} made-up action names"
