@@ -59,6 +59,9 @@ INSTANCE = Gauge("jisr_instance_info", "Always 1; labels name this instance", ["
 
 #: Channels whose webhooks get a label of their own (``/webhooks/<name>/…``); others count as ``webhooks/other``.
 WEBHOOK_CHANNELS = ("rest", "telegram", "whatsapp", "callback", "socketio", "twilio")
+#: Values of the ``channel`` label: the channels the assistant runs, any other name counts as ``other``
+#: (the REST channel takes ``input_channel`` from the request body).
+CHANNEL_LABELS = (*WEBHOOK_CHANNELS, "cmdline", "other")
 #: Rasa's per-conversation API routes (``/conversations/<id>/<route>``).
 CONVERSATION_ROUTES = (
     "tracker/events",
@@ -94,3 +97,8 @@ def route_group(path: str) -> str:
         route = next((r for r in CONVERSATION_ROUTES if rest.endswith(f"/{r}")), None)
         return f"conversations/{route}" if route else "conversations"
     return parts[0] if parts[0] in TOP_LEVEL_ROUTES else "other"
+
+
+def channel_label(name: str | None) -> str:
+    """The ``channel`` label of a message, always one of :data:`CHANNEL_LABELS`."""
+    return name if name in CHANNEL_LABELS else "other"

@@ -18,6 +18,7 @@ from tests.conftest import free_port
 from tests.security.conftest import Stack
 
 RANDOM_PATHS = 1000
+MADE_UP_CHANNELS = 50
 
 
 def route_labels(metrics_text: str) -> set[str]:
@@ -67,3 +68,17 @@ def test_made_up_action_names_do_not_create_series(tmp_path):
     actions = set(re.findall(r'^jisr_action_runs_total\{action="([^"]*)"', text, re.MULTILINE))
     assert actions, "no action metrics exported"
     assert len(actions) < 50, f"{len(actions)} series for {RANDOM_PATHS} made-up action names"
+
+
+def test_made_up_input_channels_do_not_create_series(stack: Stack):
+    """Attack: the REST channel takes ``input_channel`` from the request body, and the message metrics
+    used it as the ``channel`` label: one new series per made-up name."""
+    with httpx.Client(base_url=stack.assistant.url, timeout=60) as client:
+        for number in range(MADE_UP_CHANNELS):
+            body = {"sender": f"cardinality-{number}", "message": "salam", "input_channel": uuid.uuid4().hex}
+            client.post("/webhooks/rest/webhook", json=body)
+        text = client.get("/metrics").text
+    channels = set(re.findall(r'^jisr_messages_total\{channel="([^"]*)"', text, re.MULTILINE))
+    assert channels, "no message metrics exported"
+    assert len(channels) < 10, f"{len(channels)} series for {MADE_UP_CHANNELS} made-up channel names"
+    assert channels <= set(metrics.CHANNEL_LABELS)
