@@ -117,9 +117,9 @@ bench-channels: train ## Telegram/WhatsApp webhook-to-reply latency and Telegram
 
 .PHONY: telegram bench-channels
 
-run-prod: train ## production profile: 2 Rasa + 2 action servers + console behind nginx, on PostgreSQL/Redis/RabbitMQ (docs/deploy.md)
+run-prod: train ## production profile (LOCAL_TRIAL=1 on this machine's default credentials): 2 Rasa + 2 action servers + console behind nginx, on PostgreSQL/Redis/RabbitMQ (docs/deploy.md)
 	@bash scripts/ensure_nginx.sh
-	$(PY) -m bot.ops.prod
+	JISR_LOCAL_TRIAL=$${JISR_LOCAL_TRIAL:-$(LOCAL_TRIAL)} $(PY) -m bot.ops.prod
 
 bench-load: train ## p50/p95/p99 and msg/s at 10/50/200 conversations: embedded, production profile, rasa init
 	@bash scripts/ensure_nginx.sh

@@ -296,6 +296,10 @@ class ActionRelayToCaseworker(Action):
         store = handoff_store()
         handoff_id = tracker.get_slot("handoff_id")
         handoff = store.get(int(handoff_id)) if str(handoff_id or "").isdigit() else None
+        if handoff is not None and handoff.conversation_id != tracker.sender_id:
+            # the slot is only a pointer: the handoff must belong to this very conversation
+            logger.warning("handoff_id slot names another conversation's handoff; relay refused")
+            handoff = None
         if handoff is None or handoff.status == "closed":
             locale = tracker_locale(tracker)
             dispatcher.utter_message(text=render_text("utter_handoff_closed", locale))

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot import rasa_api
 from bot.training import MODEL_FILE, ROOT
 
 DEFAULT_RASA_PORT = 5005
@@ -30,6 +31,8 @@ def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SANIC_REGISTER", "False")
+    if not env.get(rasa_api.TOKEN_ENV):  # the HTTP API never runs open: one random secret per install
+        env.setdefault(rasa_api.TOKEN_FILE_ENV, str(rasa_api.ensure_token_file()))
     return env
 
 
@@ -39,9 +42,9 @@ def action_server_command(port: int) -> list[str]:
 
 
 def rasa_server_command(port: int, model: Path = MODEL_FILE, extra: list[str] | None = None) -> list[str]:
-    """The Rasa server with the REST channel and the HTTP API bound to loopback."""
+    """The Rasa server with the REST channel and the HTTP API (token required) bound to loopback."""
     return [
-        sys.executable, "-m", "rasa", "run",
+        sys.executable, "-m", "bot.ops.rasa_server", "run",
         "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
         "--enable-api", "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         *(extra or []),
@@ -94,7 +97,7 @@ def main() -> None:
     try:
         wait_until_ready(f"http://127.0.0.1:{args.actions_port}/health", process=processes[0])
         processes.append(subprocess.Popen(rasa_server_command(args.port), cwd=ROOT, env=env))
-        wait_until_ready(f"http://127.0.0.1:{args.port}/status", process=processes[1])
+        wait_until_ready(rasa_api.ready_url(f"http://127.0.0.1:{args.port}"), process=processes[1])
         console_line = ""
         if not args.no_console:
             console_env = {**env, "CONSOLE_PORT": str(args.console_port)}

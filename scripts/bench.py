@@ -16,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.training import MODEL_FILE, ROOT, TRAINING_DATA
 
@@ -91,7 +92,9 @@ def rest_round_trips_for(model: Path, conversations: list[list[str]]) -> list[fl
         try:
             wait_until_ready(f"http://127.0.0.1:{actions_port}/health", process=processes[0])
             processes.append(subprocess.Popen(rasa_server_command(rasa_port, model), **quiet))
-            wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
+            wait_until_ready(
+                rasa_api.ready_url(f"http://127.0.0.1:{rasa_port}"), timeout=300, process=processes[1]
+            )
             timings = []
             for number, conversation in enumerate(conversations):
                 for text in conversation:

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.training import MODEL_FILE, ROOT
 from scripts.bench import percentile
@@ -206,7 +207,9 @@ def main() -> None:
         try:
             wait_until_ready(f"http://127.0.0.1:{actions_port}/health", process=processes[0])
             processes.append(subprocess.Popen(rasa_server_command(rasa_port, MODEL_FILE), **quiet))
-            wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
+            wait_until_ready(
+                rasa_api.ready_url(f"http://127.0.0.1:{rasa_port}"), timeout=300, process=processes[1]
+            )
             asyncio.run(measure(stub, f"http://127.0.0.1:{rasa_port}"))
         finally:
             stop(processes)

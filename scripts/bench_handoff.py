@@ -106,7 +106,7 @@ def main() -> None:
     credentials = workdir / "credentials.yml"
     credentials.write_text((ROOT / "credentials.yml").read_text() + f"\ncallback:\n  url: {receiver.url}\n")
     with live_assistant(workdir, {"OFFICE_HOURS_FILE": str(ALWAYS_OPEN)}, credentials) as assistant:
-        console = start_console(sqlite_url(workdir), assistant.url, workdir)
+        console = start_console(sqlite_url(workdir), assistant.url, workdir, assistant.client_env())
         try:
             store = HandoffStore(sqlite_url(workdir))
             add_user(store, "bench", display_name="Bench")

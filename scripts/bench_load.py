@@ -34,6 +34,7 @@ from pathlib import Path
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa 3.6 uses SQLAlchemy 1.4 APIs
 
+from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import Layout, Profile, check_services, free_port, profile_env
@@ -109,7 +110,9 @@ def embedded(plan: Plan, workdir: Path) -> dict[int | str, LoadReport]:
         wait_until_ready(f"http://127.0.0.1:{actions_port}/health", process=processes["action server"])
         processes["rasa"] = subprocess.Popen(rasa_server_command(rasa_port), cwd=ROOT, env=env, stdout=log,
                                              stderr=subprocess.STDOUT)  # fmt: skip
-        wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=900, process=processes["rasa"])
+        wait_until_ready(
+            rasa_api.ready_url(f"http://127.0.0.1:{rasa_port}"), timeout=900, process=processes["rasa"]
+        )
         results = measure("embedded, 1 instance", f"http://127.0.0.1:{rasa_port}", plan)
         print_memory({n: p.pid for n, p in processes.items()})
         return results
@@ -121,7 +124,8 @@ def production(plan: Plan, workdir: Path) -> dict[int | str, LoadReport]:
     queue = f"jisr_bench_{uuid.uuid4().hex[:6]}"
     layout = Layout.on_free_ports(rasa_instances=2, action_servers=2)
     env = profile_env(layout, {**os.environ, "TRACKER_DB_NAME": "jisr_bench", "REDIS_KEY_PREFIX": "jisrbench",
-                               "RABBITMQ_QUEUE": queue, "CONSOLE_SECRET_FILE": str(workdir / "console.key")})  # fmt: skip
+                               "RABBITMQ_QUEUE": queue, "CONSOLE_SECRET_FILE": str(workdir / "console.key"),
+                               "JISR_LOCAL_TRIAL": "1"})  # fmt: skip
     problems = check_services(env)
     if problems:
         raise SystemExit("production profile needs its services:\n  " + "\n  ".join(problems))

@@ -15,6 +15,7 @@ from typing import Iterator
 
 import pytest
 
+from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.training import MODEL_FILE, ROOT
 
@@ -33,12 +34,40 @@ def model_path() -> Path:
 
 
 class RunningAssistant:
-    """A Rasa server + action server pair started exactly as `make run` starts them."""
+    """A Rasa server + action server pair started exactly as `make run` starts them.
 
-    def __init__(self, rasa_port: int, tracker_db: Path, log_file: Path) -> None:
+    Calls to Rasa's HTTP API go through :meth:`api` (or :meth:`api_headers`), which adds the token.
+    """
+
+    def __init__(
+        self, rasa_port: int, tracker_db: Path, log_file: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.url = f"http://127.0.0.1:{rasa_port}"
         self.tracker_db = tracker_db
         self.log_file = log_file
+        self.env = env  # the servers' environment (its RASA_TOKEN / RASA_TOKEN_FILE signs API calls)
+
+    def api_headers(self, conversation_id: str | None = None) -> dict[str, str]:
+        """The ``Authorization`` header for one call to Rasa's HTTP API."""
+        return rasa_api.auth_headers(self.env, conversation_id)
+
+    def client_env(self) -> dict[str, str]:
+        """Environment for another process that calls this Rasa's HTTP API (e.g. the console)."""
+        return {rasa_api.TOKEN_ENV: rasa_api.api_secret(self.env)}
+
+    def api(
+        self, method: str, path: str, body: dict | list | None = None, timeout: float = 60
+    ) -> tuple[int, bytes]:
+        """One authenticated call to Rasa's HTTP API (``path`` such as ``/conversations/x/tracker``)."""
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **self.api_headers()},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
 
     def post_raw(self, body: bytes, content_type: str = "application/json") -> tuple[int, bytes]:
         request = urllib.request.Request(
@@ -56,16 +85,14 @@ class RunningAssistant:
         return json.loads(body)
 
     def parse(self, text: str) -> dict:
-        request = urllib.request.Request(
-            f"{self.url}/model/parse", data=json.dumps({"text": text}).encode(),
-            headers={"Content-Type": "application/json"},
-        )  # fmt: skip
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
+        status, body = self.api("POST", "/model/parse", {"text": text})
+        assert status == 200, body
+        return json.loads(body)
 
     def tracker(self, sender: str) -> dict:
-        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker", timeout=30) as response:
-            return json.loads(response.read())
+        status, body = self.api("GET", f"/conversations/{sender}/tracker", timeout=30)
+        assert status == 200, body
+        return json.loads(body)
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +105,8 @@ def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     for name in [n for n in env if n.startswith(("TELEGRAM_", "WHATSAPP_"))]:
         del env[name]  # a developer's real bot credentials must never reach the test servers
     env["HANDOFF_DB"] = str(tracker_db.with_name("handoff.db"))
+    env.pop(rasa_api.TOKEN_ENV, None)  # a secret of the test run's own, like an installation's
+    env[rasa_api.TOKEN_FILE_ENV] = str(rasa_api.ensure_token_file(tracker_db.with_name("rasa_api.token")))
     logs = tmp_path_factory.mktemp("logs")
     processes = []
     try:
@@ -94,7 +123,9 @@ def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 stdout=(logs / "rasa.log").open("wb"), stderr=subprocess.STDOUT,
             )
         )  # fmt: skip
-        wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
-        yield RunningAssistant(rasa_port, tracker_db, logs / "rasa.log")
+        wait_until_ready(
+            rasa_api.ready_url(f"http://127.0.0.1:{rasa_port}"), timeout=300, process=processes[1]
+        )
+        yield RunningAssistant(rasa_port, tracker_db, logs / "rasa.log", env)
     finally:
         stop(processes)

@@ -173,16 +173,25 @@ class ConsoleServer:
         stop([self.process])
 
 
+#: The Rasa API secret the consoles of these tests sign their calls to the stub with.
+STUB_RASA_SECRET = "stub-rasa-secret-" + "x" * 32
+
+
 def start_console(
     db_url: str, rasa_url: str, workdir: Path, extra_env: dict[str, str] | None = None
 ) -> ConsoleServer:
-    """Starts ``python -m bot.console`` against ``db_url`` and ``rasa_url``; waits for /health."""
+    """Starts ``python -m bot.console`` against ``db_url`` and ``rasa_url``; waits for /health.
+
+    The console signs its Rasa calls with :data:`STUB_RASA_SECRET` unless ``extra_env`` says otherwise.
+    """
     port = free_port()
     env = dict(os.environ)
     env.update({
         "PYTHONPATH": str(ROOT), "HANDOFF_DB_URL": db_url, "RASA_URL": rasa_url, "CONSOLE_PORT": str(port),
         "CONSOLE_SECRET_FILE": str(workdir / "console.key"), "SANIC_REGISTER": "False",
+        "RASA_TOKEN": STUB_RASA_SECRET,  # a real Rasa's tests pass its RunningAssistant.client_env()
     })  # fmt: skip
+    env.pop("RASA_TOKEN_FILE", None)
     env.update(extra_env or {})
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"console-{port}.log"
@@ -308,7 +317,7 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
     workdir = tmp_path_factory.mktemp(f"console-{request.param}")
     stub = RasaStub()
     with fresh_database(request.param, workdir / "db") as url:
-        console = start_console(url, stub.url, workdir, {"RASA_TOKEN": "test-token"})
+        console = start_console(url, stub.url, workdir, {"RASA_TOKEN": STUB_RASA_SECRET})
         try:
             yield Backend(url, console, stub, workdir)
         finally:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.training import MODEL_FILE, ROOT
 from tests.conftest import RunningAssistant, free_port
@@ -32,9 +33,12 @@ def live_assistant(
             "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
             "TRACKER_DB": str(tracker_db),
             "HANDOFF_DB": str(workdir / "handoff.db"),
+            rasa_api.TOKEN_FILE_ENV: str(rasa_api.ensure_token_file(workdir / "rasa_api.token")),
             **env,
         }
     )
+    if rasa_api.TOKEN_ENV not in env:
+        process_env.pop(rasa_api.TOKEN_ENV, None)  # the file above, unless the test sets its own
     extra = ["--debug"] + (["--credentials", str(credentials)] if credentials else [])
     processes: list[subprocess.Popen] = []
     try:
@@ -51,8 +55,10 @@ def live_assistant(
                 stdout=(workdir / "rasa.log").open("wb"), stderr=subprocess.STDOUT,
             )
         )  # fmt: skip
-        wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
-        yield RunningAssistant(rasa_port, tracker_db, workdir / "rasa.log")
+        wait_until_ready(
+            rasa_api.ready_url(f"http://127.0.0.1:{rasa_port}"), timeout=300, process=processes[1]
+        )
+        yield RunningAssistant(rasa_port, tracker_db, workdir / "rasa.log", process_env)
     finally:
         stop(processes)
 

@@ -26,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import rasa_api
 from bot.channels.telegram import SECRET_HEADER, TelegramSettings
 from bot.channels.telegram_polling import poll
 from bot.i18n.bidi import strip_bidi_marks
@@ -101,8 +102,10 @@ def rasa(model_path: Path, stub: ApiStub, channels_db: Path, tmp_path_factory) -
                 stdout=(logs / "rasa.log").open("wb"), stderr=subprocess.STDOUT,
             )
         )  # fmt: skip
-        wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
-        yield RunningAssistant(rasa_port, tracker_db, logs / "rasa.log")
+        wait_until_ready(
+            rasa_api.ready_url(f"http://127.0.0.1:{rasa_port}"), timeout=300, process=processes[1]
+        )
+        yield RunningAssistant(rasa_port, tracker_db, logs / "rasa.log", env)
     finally:
         stop(processes)
 
@@ -452,7 +455,7 @@ def trigger(rasa: RunningAssistant, sender: str, intent: str = "greet") -> int:
     return post(
         f"{rasa.url}/conversations/{sender}/trigger_intent?output_channel=latest",
         body,
-        {"Content-Type": "application/json"},
+        {"Content-Type": "application/json", **rasa.api_headers()},
     )[0]
 
 

@@ -7,13 +7,14 @@ import html
 import re
 import threading
 
+import jwt
 import pytest
 import sqlalchemy as sa
 
 from bot.handoff.callback_crypto import encrypt_phone
 from bot.handoff.models import AuditEntry, HandoffMessage
 from tests import console_support
-from tests.console_support import add_handoff
+from tests.console_support import STUB_RASA_SECRET, add_handoff
 
 backend = console_support.backend  # the fixture: a console on SQLite, then on PostgreSQL
 
@@ -169,7 +170,9 @@ def test_claim_opens_the_conversation_tells_the_bot_and_is_audited(backend):
         "name": "EXTERNAL_handoff_claimed",
         "entities": {"caseworker_name": user.display_name},
     }
-    assert call["authorization"] == "Bearer test-token"
+    scheme, _, token = call["authorization"].partition(" ")
+    claims = jwt.decode(token, STUB_RASA_SECRET, algorithms=["HS256"])
+    assert scheme == "Bearer" and claims["user"] == {"username": handoff.conversation_id, "role": "user"}
     assert "claim" in audit_actions(backend.store, handoff.id)
 
 

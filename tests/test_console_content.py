@@ -103,7 +103,7 @@ def test_worker_keeps_order_per_conversation_and_retries_after_a_failure(db_url)
     stub = RasaStub()
 
     async def scenario() -> tuple[int, int, int]:
-        worker = DeliveryWorker(store, RasaClient(stub.url, token=""))
+        worker = DeliveryWorker(store, RasaClient(stub.url, secret="s" * 32))
         stub.status = 500
         failed = await worker.deliver_pending()
         again = await worker.deliver_pending()  # backing off: nothing is even tried

@@ -48,7 +48,7 @@ def stack(tmp_path_factory):
     )
     try:
         with live_assistant(workdir, {"OFFICE_HOURS_FILE": str(ALWAYS_OPEN)}, credentials) as assistant:
-            console = start_console(sqlite_url(workdir), assistant.url, workdir)
+            console = start_console(sqlite_url(workdir), assistant.url, workdir, assistant.client_env())
             try:
                 yield assistant, console, receiver, HandoffStore(sqlite_url(workdir))
             finally:

@@ -62,8 +62,9 @@ def _texts(messages: list[dict]) -> list[str]:
 
 def _api(assistant, path: str, body: dict) -> dict:
     request = urllib.request.Request(
-        f"{assistant.url}{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
+        f"{assistant.url}{path}", data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **assistant.api_headers()},
+    )  # fmt: skip
     with urllib.request.urlopen(request, timeout=60) as response:
         body = response.read()
     return json.loads(body) if body.startswith((b"{", b"[")) else {"body": body.decode()}

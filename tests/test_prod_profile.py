@@ -25,6 +25,7 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
+from bot import rasa_api
 from bot.i18n.catalogs import LOCALES, translate
 from bot.i18n.render import render_text
 from bot.ops import nginx
@@ -76,7 +77,8 @@ def prod(model_path, tmp_path_factory):
     env = profile_env(layout, {
         **os.environ, "TRACKER_DB_PORT": str(postgres.port), "TRACKER_DB_NAME": "jisr",
         "REDIS_PORT": str(lock_store.port), "REDIS_KEY_PREFIX": "jisrtest", "RABBITMQ_QUEUE": queue,
-        "CONSOLE_SECRET_FILE": str(workdir / "console.key"),
+        "CONSOLE_SECRET_FILE": str(workdir / "console.key"), "JISR_LOCAL_TRIAL": "1",
+        "RASA_TOKEN_FILE": str(rasa_api.ensure_token_file(workdir / "rasa_api.token")),
     })  # fmt: skip
     profile = Profile(layout, env, workdir, model_path)
     profile.postgres, profile.redis, profile.queue = postgres, lock_store, queue
@@ -173,7 +175,12 @@ def test_every_process_answers_health_readiness_and_metrics(prod):
     assert http("GET", f"{prod.console_url}/login")[0] == 200  # the console through the proxy
     # the public listener serves webhooks only: Rasa's API stays on the internal listener
     assert http("GET", f"{prod.public_url}/conversations/x/tracker")[0] == 404
-    assert http("GET", f"{prod.api_url}/status")[0] == 200
+    assert http("GET", f"{prod.api_url}/status")[0] == 401  # the internal listener still needs the token
+    status_with_token = urllib.request.Request(
+        f"{prod.api_url}/status", headers=rasa_api.auth_headers(prod.env)
+    )
+    with urllib.request.urlopen(status_with_token, timeout=30) as response:
+        assert response.status == 200
 
 
 # --- consistency ---------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ from typing import Any, Callable, Iterable, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.stores.private_sqlite import prepare_sqlite_url
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,9 +98,7 @@ def database_url(value: str | None = None) -> str:
 
 def _engine(url: str) -> sa.engine.Engine:
     if url.startswith("sqlite"):
-        database = sa.engine.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_url(url)  # owner-only file in an owner-only folder
         engine = sa.create_engine(url, future=True, connect_args={"timeout": 30})
 
         @sa.event.listens_for(engine, "connect")

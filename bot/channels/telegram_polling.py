@@ -89,6 +89,7 @@ async def poll(
 
 def _start_servers() -> tuple[str, list[subprocess.Popen]]:
     """Action server + Rasa server exactly as ``make run`` starts them."""
+    from bot import rasa_api
     from bot.launcher import (
         DEFAULT_ACTIONS_PORT,
         DEFAULT_RASA_PORT,
@@ -107,7 +108,7 @@ def _start_servers() -> tuple[str, list[subprocess.Popen]]:
     processes = [subprocess.Popen(action_server_command(actions_port), cwd=ROOT, env=env)]
     wait_until_ready(f"http://127.0.0.1:{actions_port}/health", process=processes[0])
     processes.append(subprocess.Popen(rasa_server_command(rasa_port), cwd=ROOT, env=env))
-    wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", process=processes[1])
+    wait_until_ready(rasa_api.ready_url(f"http://127.0.0.1:{rasa_port}"), process=processes[1])
     return f"http://127.0.0.1:{rasa_port}", processes
 
 

@@ -18,7 +18,8 @@ from sanic import Sanic, response
 from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 
 from bot.console import views
-from bot.console.auth import LoginLimiter, requires_role, verify_password
+from bot.console.auth import LoginLimiter, requires_role, session_user, verify_password
+from bot.console.client_address import client_address
 from bot.console.config import ConsoleConfig
 from bot.console.content import load_outcomes, load_snippets
 from bot.console.i18n import LANGUAGES, environments
@@ -99,7 +100,9 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
         if request.path.startswith("/static/") or request.path == "/health":
             return None
         if session.user_id is not None:
-            user = await asyncio.to_thread(_active_user, app.ctx.store, session.user_id)
+            user = await asyncio.to_thread(
+                session_user, app.ctx.store.sessions, session.user_id, session.epoch
+            )
             if user is None:
                 session.logout()
             else:
@@ -182,7 +185,7 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
         form = request.form or {}
         username = (form.get("username") or "").strip()[:64]
         password = form.get("password") or ""
-        ip = request.remote_addr or request.ip or "?"
+        ip = client_address(request.ip, request.headers, config.trusted_proxies)
         limiter: LoginLimiter = app.ctx.limiter
         if await asyncio.to_thread(limiter.blocked, username, ip):
             await asyncio.to_thread(app.ctx.store.audit, None, "login_blocked", None, f"user {username}")
@@ -198,7 +201,7 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
             return await render(
                 request, "login.html", status=401, error_key="login.failed", username=username
             )
-        request.ctx.session.login(user.id)
+        request.ctx.session.login(user.id, user.session_epoch)
         await asyncio.to_thread(app.ctx.store.audit, user.id, "login")
         return response.redirect(_home(user), status=303)
 
@@ -206,6 +209,8 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
     @requires_role()
     async def logout(request):
         await asyncio.to_thread(app.ctx.store.audit, request.ctx.user.id, "logout")
+        # every session of the user ends, also a copy of this cookie elsewhere and its open streams
+        await asyncio.to_thread(app.ctx.store.revoke_staff_sessions, request.ctx.user.id)
         request.ctx.session.logout()
         return response.redirect("/login", status=303)
 
@@ -226,12 +231,6 @@ def create_app(config: ConsoleConfig | None = None, name: str = "jisr_console") 
 def _home(user: StaffUser) -> str:
     """The first page after login: content editors work on the review queue, the others on the handoff queue."""
     return "/review" if user.role == "editor" else "/queue"
-
-
-def _active_user(store: HandoffStore, user_id: int) -> StaffUser | None:
-    with store.sessions() as session:
-        user = session.get(StaffUser, user_id)
-    return user if user is not None and user.active else None
 
 
 def _outbox_pending(store: HandoffStore) -> int:

@@ -75,6 +75,15 @@ class LoginLimiter:
             session.add(LoginAttempt(at=time.time(), username=username[:64], ip=ip[:64], success=success))
 
 
+def session_user(sessions: object, user_id: int, epoch: int) -> StaffUser | None:
+    """The user of a session cookie, or None when the user is inactive or the session was revoked."""
+    with sessions() as session:
+        user = session.get(StaffUser, user_id)
+    if user is None or not user.active or user.session_epoch != epoch:
+        return None
+    return user
+
+
 Handler = Callable[..., Awaitable[response.HTTPResponse]]
 
 

@@ -60,7 +60,8 @@ def set_password(args: argparse.Namespace) -> int:
     with store.sessions.begin() as session:
         result = session.execute(
             sa.update(StaffUser).where(StaffUser.username == args.username)
-            .values(password_hash=hash_password(password), active=True)
+            .values(password_hash=hash_password(password), active=True,
+                    session_epoch=StaffUser.session_epoch + 1)  # every open session ends
         )  # fmt: skip
     if result.rowcount != 1:
         print(f"error: no user '{args.username}'", file=sys.stderr)
@@ -74,7 +75,9 @@ def deactivate(args: argparse.Namespace) -> int:
     store = HandoffStore(args.db)
     with store.sessions.begin() as session:
         result = session.execute(
-            sa.update(StaffUser).where(StaffUser.username == args.username).values(active=False)
+            sa.update(StaffUser)
+            .where(StaffUser.username == args.username)
+            .values(active=False, session_epoch=StaffUser.session_epoch + 1)
         )
     if result.rowcount != 1:
         print(f"error: no user '{args.username}'", file=sys.stderr)

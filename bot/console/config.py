@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.console.client_address import parse_networks
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PORT = 5006
 
@@ -34,6 +36,9 @@ class ConsoleConfig:
     sse_max_seconds: float = 600.0
     snippets_file: Path = ROOT / "data" / "handoff" / "snippets.yml"
     outcomes_file: Path = ROOT / "data" / "handoff" / "outcomes.yml"
+    #: Proxies whose ``X-Real-IP`` names the client (``CONSOLE_TRUSTED_PROXIES``, comma-separated
+    #: addresses or networks); none by default: the connection's own address counts.
+    trusted_proxies: tuple = ()
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -49,4 +54,5 @@ class ConsoleConfig:
             session_seconds=int(env.get("CONSOLE_SESSION_SECONDS", 12 * 3600)),
             timezone=env.get("CONSOLE_TIMEZONE", "Africa/Casablanca"),
             sse_poll_seconds=float(env.get("CONSOLE_SSE_POLL_SECONDS", 0.5)),
+            trusted_proxies=parse_networks(env.get("CONSOLE_TRUSTED_PROXIES", "")),
         )

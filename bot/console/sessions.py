@@ -1,6 +1,8 @@
 """Encrypted, signed session cookies (Fernet) and the per-session CSRF token.
 
-The cookie holds only the user id, the CSRF token, the interface language and its issue time;
+The cookie holds only the user id, the CSRF token, the interface language, its issue time and
+the user's session epoch at login (raised on logout, password change and deactivation, which
+revokes every cookie issued before: see :func:`bot.console.auth.session_user`);
 Fernet encrypts and authenticates it, so it can be neither read nor forged, and its time-to-live
 is checked on every request. The key comes from ``CONSOLE_SECRET`` or a file made once with
 owner-only permissions, so sessions survive a restart.
@@ -45,14 +47,16 @@ class Session:
     user_id: int | None = None
     lang: str = "fr"
     issued_at: float = field(default_factory=time.time)
+    epoch: int = 0
     modified: bool = False
 
-    def login(self, user_id: int) -> None:
+    def login(self, user_id: int, epoch: int) -> None:
         """A new token at login, so a token seen before login is worthless afterwards."""
-        self.user_id, self.csrf, self.issued_at, self.modified = (
+        self.user_id, self.csrf, self.issued_at, self.epoch, self.modified = (
             user_id,
             secrets.token_urlsafe(32),
             time.time(),
+            epoch,
             True,
         )
 
@@ -75,7 +79,9 @@ class SessionCodec:
         self.max_age = max_age
 
     def dumps(self, session: Session) -> str:
-        payload = {"c": session.csrf, "u": session.user_id, "l": session.lang, "t": session.issued_at}
+        payload = {
+            "c": session.csrf, "u": session.user_id, "l": session.lang, "t": session.issued_at, "e": session.epoch,
+        }  # fmt: skip
         return self.fernet.encrypt(json.dumps(payload).encode()).decode()
 
     def loads(self, value: str | None) -> Session | None:
@@ -85,7 +91,7 @@ class SessionCodec:
         try:
             payload = json.loads(self.fernet.decrypt(value.encode(), ttl=self.max_age))
             session = Session(csrf=str(payload["c"]), user_id=payload["u"], lang=str(payload["l"]),
-                              issued_at=float(payload["t"]))  # fmt: skip
+                              issued_at=float(payload["t"]), epoch=int(payload.get("e", 0)))  # fmt: skip
         except (InvalidToken, ValueError, KeyError, TypeError):
             return None
         if session.user_id is not None and not isinstance(session.user_id, int):

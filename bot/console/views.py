@@ -19,7 +19,7 @@ from pathlib import Path
 from sanic import Sanic, response
 
 from bot.console import queries
-from bot.console.auth import WORK_ROLES, requires_role
+from bot.console.auth import WORK_ROLES, requires_role, session_user
 from bot.console.i18n import labels
 from bot.handoff.callback_crypto import decrypt_phone
 from bot.handoff.models import PRIORITIES, Handoff, HandoffMessage, StaffUser
@@ -28,6 +28,8 @@ from bot.privacy.redaction import redact
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_REPLY_CHARS = 2000
 MAX_NOTE_CHARS = 2000
+#: An open event stream re-checks its session this often, so a revoked session loses it within seconds.
+REVOCATION_CHECK_SECONDS = 1.0
 PRIORITY_NAMES = {value: name for name, value in PRIORITIES.items()}
 NOTICES = ("claim_lost", "closed", "transferred")
 #: Topics and languages that have a label in the console catalogue (others are shown as stored).
@@ -143,7 +145,7 @@ def register(app: Sanic) -> None:
         stream = await request.respond(content_type="text/event-stream",
                                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})  # fmt: skip
         await stream.send("retry: 2000\n\n")
-        async for _tick in _ticks(app, user_id, stream):
+        async for _tick in _ticks(app, user_id, stream, request.ctx.session.epoch):
             version = _fingerprint(await run(queries.queue_fingerprint, store().sessions))
             if version != known:
                 known = version
@@ -212,7 +214,7 @@ def register(app: Sanic) -> None:
         stream = await request.respond(content_type="text/event-stream",
                                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})  # fmt: skip
         await stream.send("retry: 2000\n\n")
-        async for _tick in _ticks(app, user_id, stream):
+        async for _tick in _ticks(app, user_id, stream, request.ctx.session.epoch):
             state = await run(queries.handoff_state, store().sessions, handoff_id)
             if state is None or _fingerprint(state) != known_state:
                 await stream.send(_sse("state", {}))
@@ -316,15 +318,20 @@ def register(app: Sanic) -> None:
         )
 
 
-async def _ticks(app: Sanic, user_id: int, stream):
+async def _ticks(app: Sanic, user_id: int, stream, epoch: int):
     """The event-stream loop: one tick per poll interval, presence refreshed, pings against idle cut-offs.
 
-    Ends after ``sse_max_seconds`` (the browser reconnects) or when the client has gone.
+    Ends after ``sse_max_seconds`` (the browser reconnects), when the client has gone, or within
+    ``REVOCATION_CHECK_SECONDS`` of the session's revocation (logout, password change, deactivation).
     """
     config = app.ctx.config
-    started = last_touch = last_send = time.monotonic()
+    started = last_touch = last_send = last_check = time.monotonic()
     while time.monotonic() - started < config.sse_max_seconds:
         now = time.monotonic()
+        if now - last_check >= REVOCATION_CHECK_SECONDS:
+            if await asyncio.to_thread(session_user, app.ctx.store.sessions, user_id, epoch) is None:
+                return
+            last_check = now
         if now - last_touch >= 5.0:
             await asyncio.to_thread(app.ctx.store.touch_staff, user_id)
             last_touch = now

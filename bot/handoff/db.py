@@ -19,6 +19,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.stores.private_sqlite import prepare_sqlite_url, private_file
+
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK_ID = 0x4A495352  # "JISR"
@@ -46,8 +48,7 @@ def _migration_lock(engine: sa.engine.Engine) -> Iterator[sa.engine.Connection]:
         database = engine.url.database or ""
         lock_path = Path(f"{database}.migrate.lock") if database and database != ":memory:" else None
         if lock_path:
-            lock_path.parent.mkdir(parents=True, exist_ok=True)
-            with lock_path.open("w") as handle:
+            with private_file(lock_path).open("w") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 with engine.begin() as connection:
                     yield connection
@@ -70,9 +71,7 @@ def create_engine(url: str | None = None) -> sa.engine.Engine:
     """An engine for the handoff database, with SQLite set up for several processes."""
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
-        path = sa.engine.make_url(resolved).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_url(resolved)  # owner-only file in an owner-only folder
         engine = sa.create_engine(resolved, connect_args={"timeout": 30, "check_same_thread": False})
 
         @sa.event.listens_for(engine, "connect")

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bot import rasa_api
 from bot.handoff.models import Handoff, HandoffMessage
 from bot.handoff.store import HandoffStore
 
@@ -57,22 +58,38 @@ def trigger_for(message: HandoffMessage, handoff: Handoff) -> Trigger:
 
 
 class RasaClient:
-    """Rasa's HTTP API, as far as handoffs need it (``--enable-api`` must be on)."""
+    """Rasa's HTTP API, as far as handoffs need it (``--enable-api`` must be on).
 
-    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 10.0) -> None:
+    Each call carries a token valid for its conversation only (:mod:`bot.rasa_api`). Without a
+    configured secret no call is made: the row stays in the outbox and the reason is logged.
+    """
+
+    def __init__(self, url: str | None = None, secret: str | None = None, timeout: float = 10.0) -> None:
         self.url = (url or os.environ.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/")
-        token = token if token is not None else os.environ.get("RASA_TOKEN", "")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.AsyncClient(timeout=timeout, headers=headers)
+        self._secret = secret
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    def _auth(self, conversation_path: str) -> rasa_api.BearerAuth | None:
+        try:
+            secret = self._secret or rasa_api.api_secret()
+        except rasa_api.MissingSecret as error:
+            logger.error("Caseworker replies wait in the outbox: %s", error)
+            return None
+        return rasa_api.BearerAuth(secret, conversation_path)
 
     async def trigger_intent(self, trigger: Trigger) -> bool:
         """True when Rasa accepted the intent (2xx); network errors count as a failure."""
-        url = f"{self.url}/conversations/{quote(trigger.conversation_id, safe='')}/trigger_intent"
+        conversation_path = quote(trigger.conversation_id, safe="")
+        url = f"{self.url}/conversations/{conversation_path}/trigger_intent"
+        auth = self._auth(conversation_path)
+        if auth is None:
+            return False
         try:
             response = await self._client.post(
                 url,
                 params={"output_channel": "latest"},
                 json={"name": trigger.intent, "entities": trigger.entities},
+                auth=auth,
             )
         except httpx.HTTPError as error:
             logger.warning("Rasa unreachable for %s: %s", trigger.intent, type(error).__name__)

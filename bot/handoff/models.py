@@ -19,7 +19,11 @@ STATUSES = ("queued", "claimed", "closed")
 
 
 class StaffUser(Base):
-    """A console user. The password is an argon2 hash; ``last_seen_at`` tells who is online."""
+    """A console user. The password is an argon2 hash; ``last_seen_at`` tells who is online.
+
+    ``session_epoch`` is copied into each session cookie at login; raising it (logout, password
+    change, deactivation) makes every cookie issued before worthless at once.
+    """
 
     __tablename__ = "staff_users"
 
@@ -31,6 +35,7 @@ class StaffUser(Base):
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(sa.Float, nullable=False)
     last_seen_at = sa.Column(sa.Float)
+    session_epoch = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
 
 class Handoff(Base):

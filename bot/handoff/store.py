@@ -394,6 +394,15 @@ class HandoffStore:
         with self.sessions() as session:
             return session.scalars(sa.select(StaffUser).where(StaffUser.username == username)).first()
 
+    def revoke_staff_sessions(self, staff_id: int) -> None:
+        """Ends every console session of the user (each cookie carries the epoch it was issued in)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                sa.update(StaffUser)
+                .where(StaffUser.id == staff_id)
+                .values(session_epoch=StaffUser.session_epoch + 1)
+            )
+
     def touch_staff(self, staff_id: int, now: float | None = None) -> None:
         """Marks a console user as present (called on every request and SSE tick)."""
         with self.sessions.begin() as session:

@@ -57,15 +57,48 @@ HTTP_SECONDS = Histogram(
 INSTANCE = Gauge("jisr_instance_info", "Always 1; labels name this instance", ["instance"], registry=REGISTRY)
 
 
+#: Channels whose webhooks get a label of their own (``/webhooks/<name>/…``); others count as ``webhooks/other``.
+WEBHOOK_CHANNELS = ("rest", "telegram", "whatsapp", "callback", "socketio", "twilio")
+#: Values of the ``channel`` label: the channels the assistant runs, any other name counts as ``other``
+#: (the REST channel takes ``input_channel`` from the request body).
+CHANNEL_LABELS = (*WEBHOOK_CHANNELS, "cmdline", "other")
+#: Rasa's per-conversation API routes (``/conversations/<id>/<route>``).
+CONVERSATION_ROUTES = (
+    "tracker/events",
+    "tracker",
+    "story",
+    "execute",
+    "trigger_intent",
+    "predict",
+    "messages",
+)
+TOP_LEVEL_ROUTES = ("model", "status", "version", "health", "ready", "metrics", "socket.io", "domain")
+#: Every value the ``route`` label can take: a client-chosen path never creates a new series.
+ROUTE_GROUPS = (
+    "/",
+    *(f"webhooks/{name}" for name in WEBHOOK_CHANNELS),
+    "webhooks/other",
+    "conversations",
+    *(f"conversations/{route}" for route in CONVERSATION_ROUTES),
+    *TOP_LEVEL_ROUTES,
+    "other",
+)
+
+
 def route_group(path: str) -> str:
-    """A bounded label for a request path: webhooks by channel, the API by its first segment."""
+    """The ``route`` label of a request path, always one of :data:`ROUTE_GROUPS`."""
     parts = [p for p in path.split("/") if p]
     if not parts:
         return "/"
-    if parts[0] == "webhooks" and len(parts) > 1:
-        return f"webhooks/{parts[1]}"
+    if parts[0] == "webhooks":
+        return f"webhooks/{parts[1]}" if len(parts) > 1 and parts[1] in WEBHOOK_CHANNELS else "webhooks/other"
     if parts[0] == "conversations":
-        return f"conversations/{parts[-1]}" if len(parts) > 2 else "conversations"
-    if parts[0] in {"model", "status", "version", "health", "ready", "metrics", "socket.io", "domain"}:
-        return parts[0]
-    return "other"
+        rest = "/" + "/".join(parts[2:]) if len(parts) > 2 else ""
+        route = next((r for r in CONVERSATION_ROUTES if rest.endswith(f"/{r}")), None)
+        return f"conversations/{route}" if route else "conversations"
+    return parts[0] if parts[0] in TOP_LEVEL_ROUTES else "other"
+
+
+def channel_label(name: str | None) -> str:
+    """The ``channel`` label of a message, always one of :data:`CHANNEL_LABELS`."""
+    return name if name in CHANNEL_LABELS else "other"

@@ -53,6 +53,9 @@ def render_config(
         '      proxy_set_header Connection "";\n'
         "      proxy_set_header Host $host;\n"
         "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        # the client's address as nginx saw it, replacing any X-Real-IP the client sent (the console's
+        # login rate limit trusts it from this proxy only: CONSOLE_TRUSTED_PROXIES)
+        "      proxy_set_header X-Real-IP $remote_addr;\n"
         "      proxy_set_header X-Forwarded-Proto $scheme;\n"
         # A refused or broken connection moves a request to the next instance. No instance is ever marked
         # down (max_fails=0): nginx counts slow answers as failures, and a burst of slow messages took

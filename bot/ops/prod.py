@@ -2,7 +2,8 @@
 console and nginx in front, on PostgreSQL, Redis and RabbitMQ. Ctrl-C stops everything.
 
 Every setting is an environment variable (docs/deploy.md lists them); unset ones get loopback
-defaults so that the profile runs as is on a developer machine with the three services installed.
+defaults, which only a local trial (``JISR_LOCAL_TRIAL=1``) accepts: otherwise the profile refuses
+default credentials (:mod:`bot.ops.prod_settings`).
 The same code starts the profile for the tests (tests/test_prod_profile.py) and ``make bench-load``.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.launcher import rasa_server_command, stop, wait_until_ready
-from bot.ops import nginx
+from bot.ops import nginx, prod_settings
 from bot.training import MODEL_FILE, ROOT
 
 ENDPOINTS = ROOT / "endpoints.prod.yml"
@@ -124,6 +125,7 @@ def profile_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
     env.setdefault("JISR_PROFILE", "production")  # erasing processes refuse to start without their settings
     env.setdefault("REVIEW_SALT_FILE", str(ROOT / "var" / "review.salt"))  # one salt for every process
     env.setdefault("RASA_URL", f"http://127.0.0.1:{layout.proxy.api}")  # console → Rasa API
+    env.setdefault("CONSOLE_TRUSTED_PROXIES", "127.0.0.1")  # nginx: its X-Real-IP names the client
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SANIC_REGISTER", "False")
@@ -133,7 +135,7 @@ def profile_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
     env.setdefault("SANIC_BACKLOG", "1024")
     # Sanic answers 408 when a request is not read within 60 s; under a burst a busy instance reads late.
     env.setdefault("SANIC_REQUEST_TIMEOUT", "300")
-    return env
+    return prod_settings.secure(env)
 
 
 def _reachable(host: str, port: int, timeout: float = 3.0) -> bool:
@@ -221,8 +223,6 @@ class Profile:
             port = self.layout.rasa_ports[int(number) - 1]
             env["INSTANCE_ID"] = name
             extra = ["--endpoints", str(ENDPOINTS)]
-            if env.get("RASA_TOKEN"):
-                extra += ["--auth-token", env["RASA_TOKEN"]]
             command = rasa_server_command(port, self.model, extra)
             return command, env, f"http://127.0.0.1:{port}/ready"
         if kind == "actions":

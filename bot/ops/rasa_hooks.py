@@ -95,7 +95,7 @@ def _wrap_handle_message() -> None:
 
     @functools.wraps(original)
     async def handle_message(self: Agent, message):
-        channel = (message.input_channel or message.output_channel.name() or "unknown")[:32]
+        channel = metrics.channel_label(message.input_channel or message.output_channel.name())
         started = time.perf_counter()
         try:
             return await original(self, message)

@@ -24,6 +24,7 @@ import asyncio
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
 from bot.privacy.erase_settings import require_erase_settings
 from bot.privacy.event_broker import erase_event
 from bot.privacy.redaction import redact
+from bot.stores.private_sqlite import private_file
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +116,8 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         require_erase_settings(event_broker=kwargs.get("event_broker"))  # before any connection
+        if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
+            private_file(Path(kwargs["db"]))  # before SQLite creates it with the umask's mode
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
