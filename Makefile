@@ -63,7 +63,7 @@ lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests scripts
 	$(VENV)/bin/ruff format --check bot actions tests scripts
 
-test: train lint ## lint, then the whole test suite
+test: train lint deploy-check ## lint, deploy-check, then the whole test suite
 	$(PY) -m pytest
 
 retrain-check: install ## train a candidate on the current data, refuse if any variety's held-out F1 drops (MARGIN=0.02)
@@ -75,10 +75,14 @@ coverage: install ## table intent x variety: examples and cross-validation F1 (r
 eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=intents-only|diet|no-dense|no-arabizi-folding|rasa-default
 	$(PY) -m scripts.evaluate_nlu --folds 5 --variant $${VARIANT:-project}
 
+deploy-check: install ## render deploy/k8s and check it, compose.yaml and the Dockerfile offline (docs/deploy.md)
+	$(PY) -m scripts.deploy_check
+
 bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
 .PHONY: help install i18n-compile i18n-check i18n-extract i18n-update train run shell validate lint test eval bench \
+  deploy-check \
   retrain-check coverage
 
 purge: install ## delete conversations past their retention period (data/privacy/retention.yml)
