@@ -126,7 +126,11 @@ bench-load: train ## p50/p95/p99 and msg/s at 10/50/200 conversations: embedded,
 	@bash scripts/ensure_nginx.sh
 	$(PY) -m scripts.bench_load
 
-.PHONY: run-prod bench-load
+bench-cpu: train ## CPU ms per message of each process of the production profile (docs/capacity.md)
+	@bash scripts/ensure_nginx.sh
+	$(PY) -m scripts.bench_cpu
+
+.PHONY: run-prod bench-load bench-cpu
 
 console: install ## the caseworker console alone (http://127.0.0.1:$CONSOLE_PORT, default 5006)
 	$(PY) -m bot.console
