@@ -24,10 +24,13 @@ RUN pip install pip==24.0 \
 WORKDIR /app
 COPY . /app
 # The model is trained here and baked into the image (models/jisr.tar.gz); mount another one over
-# /app/models to serve it instead. The message catalogues are compiled to .mo files.
+# /app/models to serve it instead. The message catalogues are compiled to .mo files, and the
+# service search's sentence vectors computed (var/search-index/): the running image is read-only.
 RUN PYTHONPATH=/app python -m bot.i18n.compile \
  && PYTHONPATH=/app python -m bot.training \
- && test -f models/jisr.tar.gz
+ && test -f models/jisr.tar.gz \
+ && PYTHONPATH=/app python -c "from actions.services import service_index; service_index()" \
+ && test -n "$(ls var/search-index)"
 
 FROM python:3.10.13-slim-bookworm
 # The processes run as an unprivileged user; the code and the model belong to root and are
@@ -44,6 +47,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
     MPLCONFIGDIR=/tmp/matplotlib \
+    RASA_CACHE_DIRECTORY=/tmp/rasa-cache \
     RASA_TELEMETRY_ENABLED=false \
     SANIC_REGISTER=False \
     TF_CPP_MIN_LOG_LEVEL=2 \
