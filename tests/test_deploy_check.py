@@ -17,7 +17,7 @@ import pytest
 
 from bot.ops.environment import Contract
 from scripts.deploy_check import __main__ as deploy_check
-from scripts.deploy_check import compose_rules, dockerfile_rules, kube_rules, render
+from scripts.deploy_check import code_env, compose_rules, dockerfile_rules, kube_rules, render
 
 ROOT = Path(__file__).resolve().parents[1]
 OVERLAY = ROOT / "deploy" / "k8s" / "overlays" / "example"
@@ -366,3 +366,28 @@ def test_the_migration_job_refuses_to_run_without_its_databases(tmp_path):
     )
     assert result.returncode != 0
     assert "CHANNELS_DB_URL, HANDOFF_DB_URL, TRACKER_DB_URL" in result.stderr
+
+
+def copy_of_code(tmp_path: Path) -> Path:
+    for part in ("bot", "actions"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("credentials.yml", "endpoints.prod.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def test_the_contract_lists_every_variable_the_code_reads(contract):
+    assert code_env.check(ROOT, contract) == []
+    read = code_env.names_read(ROOT)
+    assert "bot/review/identity.py" in read["REVIEW_SALT"]
+    assert any(f.startswith("credentials.yml") for f in read["WHATSAPP_APP_SECRET"])
+
+
+def test_a_variable_read_by_new_code_but_not_in_the_contract_is_refused(tmp_path, contract):
+    root = copy_of_code(tmp_path)
+    (root / "bot" / "new_feature.py").write_text('import os\nKEY = os.environ.get("NEW_FEATURE_KEY", "")\n')
+    endpoints = root / "endpoints.prod.yml"
+    endpoints.write_text(endpoints.read_text() + "\nextra:\n  url: ${EXTRA_URL}\n")
+    problems = code_env.check(root, contract)
+    assert any("bot/new_feature.py read(s) NEW_FEATURE_KEY" in p for p in problems)
+    assert any("${EXTRA_URL}" in p for p in problems)

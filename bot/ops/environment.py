@@ -8,7 +8,7 @@ in the Rasa pod, for instance) cannot silently be missing and fall back to a pod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -36,6 +36,8 @@ class Variable:
 class Contract:
     processes: dict[str, str]
     variables: dict[str, Variable]
+    #: Variables only the one-machine profiles, tools or tests read (name → why), never a deployment.
+    local_only: dict[str, str] = field(default_factory=dict)
 
     def required_by(self, process: str) -> list[str]:
         """Names every container running ``process`` must receive."""
@@ -68,7 +70,11 @@ class Contract:
                 str(spec.get("embedded", "")),
                 str(spec.get("meaning", "")),
             )
-        return cls(processes, variables)
+        local_only = {str(k): str(v) for k, v in (data.get("local_only") or {}).items()}
+        both = set(local_only) & set(variables)
+        if both:
+            raise ValueError(f"{path}: {sorted(both)} listed both as variables and as local_only")
+        return cls(processes, variables, local_only)
 
     def markdown(self) -> str:
         """docs/environment.md: one table, rendered from the contract."""
@@ -92,4 +98,12 @@ class Contract:
                 f"| `{var.name}` | {', '.join(var.required) or '—'} | {', '.join(var.optional) or '—'} "
                 f"| {'yes' if var.secret else 'no'} | {var.embedded} | {var.meaning} |"
             )
+        lines += [
+            "",
+            "Read only by `make run`, `make run-prod`, tools or tests, never set in a deployment:",
+            "",
+            "| variable | why |",
+            "|---|---|",
+            *(f"| `{name}` | {why} |" for name, why in self.local_only.items()),
+        ]
         return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.ops.environment import Contract
-from scripts.deploy_check import compose_rules, dockerfile_rules, kube_rules, render
+from scripts.deploy_check import code_env, compose_rules, dockerfile_rules, kube_rules, render
 
 ROOT = Path(__file__).resolve().parents[2]
 KUSTOMIZATIONS = [ROOT / "deploy" / "k8s" / "base", ROOT / "deploy" / "k8s" / "overlays" / "example"]
@@ -32,6 +32,8 @@ def run(root: Path = ROOT) -> list[str]:
     print(f"Environment contract: {len(contract.variables)} variables, {len(contract.processes)} processes")
     docs = root / "docs" / "environment.md"
     in_sync = docs.exists() and docs.read_text(encoding="utf-8") == contract.markdown()
+    report("code", {"every variable the code and endpoints.prod.yml read is in the contract": code_env.check(
+        root, contract)})  # fmt: skip
     report("docs", {"docs/environment.md rendered from deploy/environment.yml": [] if in_sync else [
         "docs/environment.md is out of date: python -m scripts.deploy_check --write-docs"]})  # fmt: skip
 
