@@ -322,6 +322,14 @@ def test_dockerignore_must_exclude_local_state(contract):
     assert ".dockerignore: .venv is not excluded from the build context" in problems
 
 
+def test_dockerignore_must_keep_what_the_processes_read(contract):
+    dockerignore = (ROOT / ".dockerignore").read_text().replace("!deploy/environment.yml\n", "")
+    problems = dockerfile_rules.rules((ROOT / "Dockerfile").read_text(), dockerignore, contract)
+    assert (
+        ".dockerignore: deploy/environment.yml is left out of the image, but a process reads it" in problems
+    )
+
+
 def test_hadolint_runs_on_a_bad_dockerfile(tmp_path):
     bad = tmp_path / "Dockerfile"
     bad.write_text("FROM python:latest\nRUN cd /app && pip install rasa\n")

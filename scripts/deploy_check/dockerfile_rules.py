@@ -8,6 +8,7 @@ the image, and a build context without local state or keys.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shutil
 import subprocess
@@ -21,6 +22,19 @@ EXACT_TAG = re.compile(r"^[\w.\-/]+:\d+\.\d+\.\d+[\w.\-]*$|@sha256:[0-9a-f]{64}$
 ROOT_USERS = {"root", "0"}
 #: What the build context must never carry (.dockerignore lines).
 MUST_IGNORE = [".git", ".venv", "var", "models", "**/*.key", "**/*.env", "**/*.db"]
+#: What the processes read at run time, so the build context must keep it.
+MUST_KEEP = [
+    "bot/ops/environment.py",
+    "deploy/environment.yml",
+    "actions/__init__.py",
+    "data/services",
+    "locales/ar",
+    "endpoints.prod.yml",
+    "credentials.yml",
+    "requirements.lock",
+    "config.yml",
+    "domain.yml",
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,17 @@ def _assigned_names(argument: str) -> list[tuple[str, bool]]:
         name, _, value = argument.partition(" ")
         return [(name, bool(value.strip()))]
     return [(m.group(1), bool(m.group(2))) for m in re.finditer(r"(\w+)=(\"[^\"]*\"|\S*)", argument)]
+
+
+def ignored(path: str, patterns: list[str]) -> bool:
+    """Whether the build context leaves ``path`` out (.dockerignore: the last matching line wins)."""
+    result = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        pattern = pattern.lstrip("!").strip("/")
+        if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/"):
+            result = not negated
+    return result
 
 
 def rules(text: str, dockerignore: str, contract: Contract) -> list[str]:
@@ -105,12 +130,15 @@ def rules(text: str, dockerignore: str, contract: Contract) -> list[str]:
                     problems.append(
                         f"Dockerfile:{instruction.line}: {instruction.keyword} {name} puts a secret in the image"
                     )
-    ignored = {
+    patterns = [
         line.strip() for line in dockerignore.splitlines() if line.strip() and not line.startswith("#")
-    }
+    ]
     for entry in MUST_IGNORE:
-        if entry not in ignored:
+        if entry not in patterns:
             problems.append(f".dockerignore: {entry} is not excluded from the build context")
+    for path in MUST_KEEP:
+        if ignored(path, patterns):
+            problems.append(f".dockerignore: {path} is left out of the image, but a process reads it")
     return problems
 
 
