@@ -11,22 +11,28 @@ or wrote into its own tree, it would fail here.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from bot.launcher import stop, wait_until_ready
+from bot.review.models import ReviewItem
 from bot.training import MODEL_FILE
 from scripts.deploy_check import dockerfile_rules, kube_rules, render
 from tests.conftest import free_port
@@ -93,8 +99,15 @@ def pod_env(objects: list[dict], kind: str, component: str, generated: dict[str,
     return command, env
 
 
+@dataclass
+class Pods:
+    urls: dict[str, str]
+    database_url: str
+    review_salt: str
+
+
 @pytest.fixture(scope="module")
-def pods(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def pods(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pods]:
     if os.geteuid() != 0 or not shutil.which("unshare"):
         if os.environ.get("CI"):
             pytest.fail("the container smoke test needs root and unshare (a read-only bind mount)")
@@ -166,11 +179,12 @@ def pods(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         for component, port in ports.items():  # Rasa loads its model; the others are quick
             timeout = 900 if component == "rasa" else 180
             wait_until_ready(f"http://127.0.0.1:{port}/ready", timeout=timeout, process=processes[component])
-        yield {component: f"http://127.0.0.1:{port}" for component, port in ports.items()}
+        urls = {component: f"http://127.0.0.1:{port}" for component, port in ports.items()}
+        yield Pods(urls, url, generated["REVIEW_SALT"])
     finally:
         stop(list(processes.values()))
         logs.close()
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{database}"'],
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'],
                        capture_output=True, timeout=60)  # fmt: skip
         subprocess.run(["rabbitmqctl", "delete_queue", queue], capture_output=True, timeout=60)
 
@@ -187,24 +201,61 @@ def post(url: str, body: dict) -> tuple[int, object]:
 
 
 def test_every_process_is_ready_with_only_the_manifests_environment(pods):
-    for component, url in pods.items():
+    for component, url in pods.urls.items():
         with urllib.request.urlopen(f"{url}/ready", timeout=30) as response:
             assert response.status == 200, component
 
 
 def test_a_citizen_gets_answers_through_rasa_and_the_action_server(pods):
     sender = f"smoke-{uuid.uuid4().hex[:8]}"
-    status, replies = post(f"{pods['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": "salam"})
+    status, replies = post(
+        f"{pods.urls['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": "salam"}
+    )
     assert status == 200 and replies and replies[0].get("text")
     question = {
         "sender": sender,
         "message": "chno homa lkhadamat dyalkom",
     }  # the service search (action server)
-    status, replies = post(f"{pods['rasa']}/webhooks/rest/webhook", question)
+    status, replies = post(f"{pods.urls['rasa']}/webhooks/rest/webhook", question)
     assert status == 200 and any(reply.get("buttons") for reply in replies), replies
 
 
 def test_rasa_api_refuses_a_request_without_the_token(pods):
     with pytest.raises(urllib.error.HTTPError) as error:
-        urllib.request.urlopen(f"{pods['rasa']}/conversations/someone/tracker", timeout=30)
+        urllib.request.urlopen(f"{pods.urls['rasa']}/conversations/someone/tracker", timeout=30)
     assert error.value.code == 401
+
+
+def say(pods: Pods, sender: str, text: str) -> list[dict]:
+    status, replies = post(f"{pods.urls['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": text})
+    assert status == 200, replies
+    return replies
+
+
+def test_an_erase_in_the_rasa_pod_reaches_the_shared_databases(pods):
+    """The erase hooks run in Rasa: with the pod's HANDOFF_DB_URL and REVIEW_SALT they find the
+    conversation's review items in the shared database, not in a pod-local file."""
+    sender = f"smoke-erase-{uuid.uuid4().hex[:8]}"
+    say(pods, sender, "salam")
+    digest = hmac.new(pods.review_salt.encode(), sender.encode(), hashlib.sha256).hexdigest()
+    engine = sa.create_engine(pods.database_url)
+    try:
+        now = time.time()
+        with engine.begin() as connection:  # as the collection job (same salt) stores an item
+            connection.execute(sa.insert(ReviewItem.__table__).values(
+                conversation_hash=digest, event_id=1, text="salam", reasons="fallback", ranking=[],
+                said_at=now, collected_at=now, expires_at=now + 86400, status="pending"))  # fmt: skip
+        say(pods, sender, "msa7")
+        say(pods, sender, "/affirm")
+        with engine.connect() as connection:
+            events = connection.execute(
+                sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
+            )
+            items = connection.execute(
+                sa.select(sa.func.count()).select_from(ReviewItem.__table__).where(
+                    ReviewItem.__table__.c.conversation_hash == digest)
+            )  # fmt: skip
+            assert (events.scalar_one(), items.scalar_one()) == (0, 0)
+
+    finally:
+        engine.dispose()
