@@ -75,13 +75,16 @@ coverage: install ## table intent x variety: examples and cross-validation F1 (r
 eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=intents-only|diet|no-dense|no-arabizi-folding|rasa-default
 	$(PY) -m scripts.evaluate_nlu --folds 5 --variant $${VARIANT:-project}
 
+eval-blind: train ## the trained model on the blind NLU set, per variety (errors in reports/tmp/)
+	$(PY) -m scripts.evaluate_blind
+
 deploy-check: install ## render deploy/k8s and check it, compose.yaml and the Dockerfile offline (docs/deploy.md)
 	$(PY) -m scripts.deploy_check
 
 bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
-.PHONY: help install i18n-compile i18n-check i18n-extract i18n-update train run shell validate lint test eval bench \
+.PHONY: help install i18n-compile i18n-check i18n-extract i18n-update train run shell validate lint test eval eval-blind bench \
   deploy-check \
   retrain-check coverage
 

@@ -22,7 +22,7 @@ from bot.eligibility.answers import STOP, Reply, check_number, correction_target
 from bot.eligibility.engine import AmountEstimate, Outcome, evaluate_programme, next_question
 from bot.eligibility.loader import EligibilityError, default_programmes
 from bot.eligibility.model import DONT_KNOW, NO, OUTCOMES, YES, Programme, Question
-from bot.i18n.catalogs import LOCALES, translate
+from bot.i18n.catalogs import LOCALES, has_key, translate
 from bot.i18n.render import render_text
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ STATIC_KEYS = (
     "elig_estimate_minimum", "elig_estimate_adults_only", "elig_estimate_unknown",
     "btn_talk_human",
     *(f"elig_outcome_{o}" for o in OUTCOMES),
+    "elig_outcome_likely_eligible_elderly_admission", "elig_outcome_likely_not_eligible_elderly_admission",
 )  # fmt: skip
 
 
@@ -270,10 +271,19 @@ def format_estimate(estimate: AmountEstimate, header: str, locale: str) -> str:
     return "\n".join(lines)
 
 
+def outcome_key(programme: Programme, outcome: Outcome) -> str:
+    """The programme's own wording of an outcome when it has one, else the general one.
+
+    Elderly admission has no national rule, only typical conditions: "likely not eligible" would state
+    a rule, so that programme says "the typical conditions are not met, ask the establishment"."""
+    own = f"elig_outcome_{outcome.outcome}_{programme.id}"
+    return own if has_key(own) else f"elig_outcome_{outcome.outcome}"
+
+
 def outcome_message(programme: Programme, outcome: Outcome, locale: str) -> str:
     """Outcome, reasons ("because …"), advice, estimate, documents, where to apply, and the disclaimer."""
     title = translate(programme.title, locale)
-    parts = [render_text(f"elig_outcome_{outcome.outcome}", locale, {"programme": title})]
+    parts = [render_text(outcome_key(programme, outcome), locale, {"programme": title})]
     reasons = " ".join(translate(key, locale) for key in outcome.reasons)
     parts.append(render_text("elig_because", locale, {"reasons": reasons}))
     if outcome.advice:

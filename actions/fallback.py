@@ -3,6 +3,13 @@
 Rasa's built-in two-stage fallback only affirms one intent; citizens with low literacy do
 better with up to three topic buttons, and after a second miss in a row we offer a caseworker
 instead of asking them to rephrase again.
+
+A message in which no word was understood (``nothing_understood``, set by the NLU) is a
+misunderstanding too, answered "I did not understand" with the topics, never with guesses drawn
+from a ranking that means nothing. Danger topics are never offered as guesses: a message with a
+danger signal is routed by the safety net before any fallback, so a guess of danger is only the
+classifier's; when it ranks a danger topic first, the reply adds the emergency line instead of a
+button that would ask "are you in danger?" about a message that did not say so.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.locale import button, tracker_locale
 from bot.channels.incoming import NO_TEXT_FLAG
 from bot.i18n.render import render_text
+from bot.nlu.nothing_understood import NOTHING_UNDERSTOOD
 
 FALLBACK_INTENT = "nlu_fallback"
 MAX_SUGGESTIONS = 3
@@ -39,12 +47,22 @@ SUGGESTIBLE = (
     "delete_my_data",
     "ask_capabilities",
 )
+#: Topics that would tell the citizen she may be in danger: never a guess (see the module docstring).
+DANGER_TOPICS = frozenset(
+    {"emergency", "violence_support", "ask_line_8350", "ask_violence_rights", "child_protection"}
+)
 
 
 def suggested_intents(ranking: List[Dict[str, Any]], limit: int = MAX_SUGGESTIONS) -> List[str]:
-    """The top topic intents of an NLU ranking, best first."""
+    """The top topic intents of an NLU ranking, best first, danger topics left out."""
     names = [item.get("name") for item in ranking or []]
-    return [name for name in names if name in SUGGESTIBLE][:limit]
+    return [name for name in names if name in SUGGESTIBLE and name not in DANGER_TOPICS][:limit]
+
+
+def danger_ranked_first(ranking: List[Dict[str, Any]]) -> bool:
+    """The classifier's best topic guess is a danger topic."""
+    topics = [item.get("name") for item in ranking or [] if item.get("name") in SUGGESTIBLE]
+    return bool(topics) and topics[0] in DANGER_TOPICS
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:
@@ -60,7 +78,10 @@ def previous_user_intent(tracker: Tracker) -> str | None:
 
 
 #: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = ("utter_no_text", "utter_fallback_suggest", "btn_none_of_these")
+MESSAGE_KEYS = (
+    "utter_no_text", "utter_fallback_suggest", "btn_none_of_these", "utter_not_understood",
+    "utter_handoff_lines_general", "intent_ask_capabilities", "intent_talk_to_human",
+)  # fmt: skip
 
 
 def _without_text(tracker: Tracker) -> bool:
@@ -88,8 +109,19 @@ class ActionFallback(Action):
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             dispatcher.utter_message(response="utter_fallback_human")
             return []
-        suggestions = suggested_intents(latest.get("intent_ranking") or [])
+        if latest.get(NOTHING_UNDERSTOOD):
+            buttons = [
+                button("intent_ask_capabilities", "/ask_capabilities", locale),
+                button("intent_talk_to_human", "/talk_to_human", locale),
+            ]
+            dispatcher.utter_message(text=render_text("utter_not_understood", locale), buttons=buttons)
+            return []
+        ranking = latest.get("intent_ranking") or []
+        suggestions = suggested_intents(ranking)
         buttons = [button(f"intent_{name}", f"/{name}", locale) for name in suggestions]
         buttons.append(button("btn_none_of_these", "/deny", locale))
-        dispatcher.utter_message(text=render_text("utter_fallback_suggest", locale), buttons=buttons)
+        text = render_text("utter_fallback_suggest", locale)
+        if danger_ranked_first(ranking):
+            text = f"{render_text('utter_handoff_lines_general', locale)}\n{text}"
+        dispatcher.utter_message(text=text, buttons=buttons)
         return []

@@ -10,8 +10,10 @@ error; warnings are listed separately. docs/content-guide.md explains every mess
 from __future__ import annotations
 
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -33,6 +35,7 @@ def check_examples(root: Path = ROOT, minimum: int = MIN_EXAMPLES) -> list[Probl
     tokenizer = NormalizingTokenizer(NormalizingTokenizer.get_default_config())
     counts: Counter = Counter()
     intents: set[str] = set()
+    declared = declared_entities(root)
     for path in sorted((root / "data" / "nlu").rglob("*.yml")):
         rel = str(path.relative_to(root))
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -42,6 +45,14 @@ def check_examples(root: Path = ROOT, minimum: int = MIN_EXAMPLES) -> list[Probl
             variety = ((example.get(METADATA) or {}).get(METADATA_INTENT) or {}).get("variety")
             counts[(intent, variety)] += 1
             entities = example.get("entities") or []
+            for entity in entities:
+                if declared is not None and entity["entity"] not in declared:
+                    line = _line_of(lines, example.get("text")[entity["start"] : entity["end"]])
+                    problems.append(
+                        Problem(rel, line, "error",
+                                f"entity '{entity['entity']}' is not declared under 'entities' in domain.yml: "
+                                f"declare it there (and a slot if the dialogue uses it) or fix the annotation")
+                    )  # fmt: skip
             if entities:
                 tokens = tokenizer.tokenize(example, "text")
                 starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
@@ -62,6 +73,15 @@ def check_examples(root: Path = ROOT, minimum: int = MIN_EXAMPLES) -> list[Probl
                             f"(minimum {minimum}): add examples to its topic file")
                 )  # fmt: skip
     return problems
+
+
+def declared_entities(root: Path = ROOT) -> set[str] | None:
+    """The entity names domain.yml declares (``None`` when there is no domain to check against)."""
+    path = root / "domain.yml"
+    if not path.exists():
+        return None
+    domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {next(iter(e)) if isinstance(e, dict) else str(e) for e in domain.get("entities") or []}
 
 
 def _line_of(lines: list[str], fragment: str) -> int:
@@ -108,11 +128,28 @@ def _problem(text: str) -> Problem:
     return Problem(file, int(line) if line.isdigit() else 0, "error", message or text)
 
 
+def _hide_library_deprecations() -> None:
+    """Drops deprecation notices at display time: libraries loaded by the checks (TensorFlow,
+    pkg_resources) rewrite the warning filters while they load, so a filter set here would not hold."""
+    show = warnings.showwarning
+
+    def quiet(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if not issubclass(category, (DeprecationWarning, PendingDeprecationWarning)):
+            show(message, category, *args, **kwargs)
+
+    warnings.showwarning = quiet
+
+
 def main() -> None:
-    """Prints errors, then warnings, each once; exit 1 on errors."""
+    """Prints errors, then warnings, each once; exit 1 on errors.
+
+    Libraries' deprecation notices are not shown: the output holds only the content's problems.
+    """
+    _hide_library_deprecations()
+    from bot.validation.facts import check_facts
     from bot.validation.report import print_report, project_checks
 
-    problems = check_catalogs(ROOT) + check_examples() + check_files()
+    problems = check_catalogs(ROOT) + check_examples() + check_files() + check_facts(ROOT)
     problems += project_checks(ROOT)  # Rasa's validation, duplicates, unused responses, stories vs rules
     sys.exit(print_report(problems))
 

@@ -80,6 +80,16 @@ def slot(name: str, value, stamp: float | None = None) -> SlotSet:
     return SlotSet(name, value, timestamp=stamp or time.time())
 
 
+def agreed(stamp: float | None = None) -> SlotSet:
+    """The citizen agreed that her messages may help improve the assistant (the review queue's consent)."""
+    return slot("improve_consent", True, stamp)
+
+
+def withdrew(stamp: float | None = None) -> SlotSet:
+    """The citizen withdrew that agreement ("stop using my messages")."""
+    return slot("improve_consent", False, stamp)
+
+
 def action(name: str, stamp: float | None = None) -> ActionExecuted:
     return ActionExecuted(name, timestamp=stamp or time.time())
 

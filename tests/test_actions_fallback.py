@@ -71,8 +71,8 @@ def test_a_message_without_text_gets_the_no_text_reply_and_is_forgotten():
     assert events == [{"event": "rewind", "timestamp": None}]
 
 
-def test_suggestions_skip_chitchat_and_respect_the_limit():
+def test_suggestions_skip_chitchat_and_danger_guesses_and_respect_the_limit():
     ranking = [
         {"name": n} for n in ("greet", "affirm", "emergency", "social_aid", "find_center", "elderly_care")
     ]
-    assert suggested_intents(ranking) == ["emergency", "social_aid", "find_center"]
+    assert suggested_intents(ranking) == ["social_aid", "find_center", "elderly_care"]

@@ -15,6 +15,7 @@ from bot.channels.store import (
     WHATSAPP_WINDOW,
     ChannelStore,
     channel_events,
+    contact_event_id,
     database_url,
 )
 
@@ -96,6 +97,27 @@ def test_prune_deletes_only_rows_that_no_longer_serve(stores):
     with first.engine.connect() as connection:
         kept = {row[0] for row in connection.execute(sa.select(channel_events.c.event_id))}
     assert recent in kept and old not in kept
+
+
+def test_forgetting_a_conversation_removes_its_rows_and_only_its_rows(stores):
+    first, second = stores
+    wa_id, other = str(uuid.uuid4().int % 10**12), str(uuid.uuid4().int % 10**12)
+    chat, other_chat = uuid.uuid4().int % 10**9, uuid.uuid4().int % 10**9
+    for contact in (wa_id, other):
+        first.first_time("whatsapp", contact_event_id(contact, f"wamid.{contact}"), NOW)
+        first.touch_contact(contact, NOW)
+    first.record_telegram_messages(chat, [1, 2], NOW - 3 * TELEGRAM_DELETE_WINDOW)  # too old to delete
+    first.record_telegram_messages(other_chat, [1], NOW)
+    assert second.forget_conversation(f"wa-{wa_id}") == 2
+    assert second.forget_conversation(f"tg-{chat}") == 2
+    assert second.forget_conversation("rest-123") == 0
+    assert first.last_inbound(wa_id) is None and first.last_inbound(other) == NOW
+    assert not first.first_time("whatsapp", contact_event_id(other, f"wamid.{other}"), NOW)  # still known
+    assert first.first_time("whatsapp", contact_event_id(wa_id, f"wamid.{wa_id}"), NOW)  # forgotten
+    assert first.telegram_message_ids(other_chat, NOW) == [1]
+    with first.engine.connect() as connection:
+        stored = " ".join(row[0] for row in connection.execute(sa.select(channel_events.c.event_id)))
+    assert wa_id not in stored and other not in stored  # no number in a stored id
 
 
 def test_database_url_defaults_to_sqlite_under_var(monkeypatch):

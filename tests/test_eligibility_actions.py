@@ -124,7 +124,9 @@ def test_the_outcome_has_reasons_documents_where_disclaimer_and_buttons() -> Non
         "elig_disclaimer",
     ):
         assert translate(key, "fr") in text
-    assert text.startswith(translate("elig_title_elderly_admission", "fr") + " : vous pourriez probablement")
+    assert text.startswith(
+        translate("elig_title_elderly_admission", "fr") + " : la personne remplit les conditions typiques"
+    )
     assert "Parce que la personne correspond aux conditions typiques" in text
     assert [b["payload"] for b in message["buttons"]] == [
         '/find_center{"center_type": "elderly"}',

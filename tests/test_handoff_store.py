@@ -6,7 +6,9 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 
+from bot.handoff.models import Handoff, HandoffMessage
 from bot.handoff.store import DEFAULT_HANDLING_MINUTES, HandoffStore
 from tests.handoff_db import handoff_database
 
@@ -118,18 +120,36 @@ def test_erase_removes_every_handoff_of_the_conversation_and_nothing_else(store)
     assert store.open_for("erase-me") is None
 
 
-def test_retention_purges_only_closed_handoffs_past_their_period(store):
+def test_retention_purges_handoffs_idle_past_their_period_open_or_closed(store):
     day = 86400
     now = time.time()
     worker = store.add_staff("w", "W", "x", "caseworker")
     old_violence = _queue(store, "v", "urgent", at=now - 40 * day, topic="violence_support")
     old_aid = _queue(store, "a", at=now - 40 * day)
-    still_open = _queue(store, "o", "urgent", at=now - 40 * day, topic="violence_support")
     for handoff in (old_violence, old_aid):
-        store.claim(handoff.id, worker.id)
+        store.claim(handoff.id, worker.id, now=now - 39 * day)
         store.close(handoff.id, worker.id, "informed")
+    with store.sessions.begin() as session:  # closed long ago, with its notices
+        session.execute(
+            sa.update(Handoff).where(Handoff.id == old_violence.id).values(closed_at=now - 39 * day)
+        )
+        session.execute(
+            sa.update(HandoffMessage)
+            .where(HandoffMessage.handoff_id == old_violence.id)
+            .values(created_at=now - 39 * day)
+        )
+    forgotten_callback = _queue(store, "o", "urgent", at=now - 40 * day, topic="violence_support",
+                                kind="callback", callback_phone=b"encrypted")  # fmt: skip
+    idle_claim = _queue(store, "i", "urgent", at=now - 40 * day, topic="violence_support")
+    store.claim(idle_claim.id, worker.id, now=now - 39 * day)
+    active_claim = _queue(store, "c", "urgent", at=now - 40 * day, topic="violence_support")
+    store.claim(active_claim.id, worker.id, now=now - 39 * day)
+    store.add_citizen_message(active_claim.id, "still talking")  # a line today: still in use
     purged = store.purge_before(now - 30 * day, now - 180 * day, ["violence_support", "emergency"])
-    assert purged == 1
-    assert store.get(old_violence.id) is None
+    assert purged == 3
+    for gone in (old_violence, forgotten_callback, idle_claim):
+        assert store.get(gone.id) is None
+        assert store.messages(gone.id) == []
     assert store.get(old_aid.id) is not None  # 40 days < 180
-    assert store.get(still_open.id) is not None  # never purged while open
+    assert store.get(active_claim.id) is not None
+    assert "still talking" in [m.text for m in store.messages(active_claim.id)]

@@ -119,3 +119,21 @@ def test_policy_file_and_database_url(tmp_path, monkeypatch):
     assert database_url("/x/t.db") == "sqlite:////x/t.db"
     monkeypatch.setenv("TRACKER_DB_URL", "postgresql://u@h/db")
     assert database_url() == "postgresql://u@h/db"
+
+
+def test_nothing_is_deleted_when_the_erase_events_cannot_be_published(store_and_url):
+    store, url = store_and_url
+    sender = _save(store, "violence_support", 45)
+    announced = []
+
+    def broker_down(sender_ids):
+        announced.extend(sender_ids)
+        raise ConnectionError("RabbitMQ did not confirm every erase event")
+
+    with pytest.raises(ConnectionError):
+        purge(url, POLICY, now=NOW, announce=broker_down)
+    assert sender in announced
+    assert _exists(store, sender)
+    purged = []
+    purge(url, POLICY, now=NOW, purged=purged, announce=lambda ids: None)
+    assert sender in purged and not _exists(store, sender)

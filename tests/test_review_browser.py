@@ -1,5 +1,6 @@
 """The review page in a real browser (Debian's headless Chromium through Playwright): an editor logs
-in, sees the collected messages grouped by meaning, accepts one into an intent and discards another.
+in, sees the collected messages grouped by meaning with their general origin, cannot accept one before
+confirming it holds nothing personal, accepts one into an intent and discards another.
 Screenshots go to reports/."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from bot.review.collect import collect, default_encoder
 from bot.review.store import ReviewStore
 from bot.training import ROOT
 from tests.console_support import PASSWORD, RasaStub, add_user, sqlite_url, start_console
-from tests.review_support import bot, save, tracker_store, user
+from tests.review_support import agreed, bot, save, tracker_store, user
 from tests.test_console_browser import REPORTS, browser  # noqa: F401  (the shared Chromium fixture)
 
 MESSAGES = [  # (text, language, script, ranking)
@@ -35,7 +36,7 @@ def review_site(tmp_path_factory):
     mp.setenv("REVIEW_SALT", "browser-salt")
     with tracker_store("sqlite", workdir) as (tracker, tracker_url):
         for text, lang, script, ranking in MESSAGES:
-            save(tracker, [user(text, "nlu_fallback", 0.45, [("nlu_fallback", 0.45), *ranking], lang, script),
+            save(tracker, [agreed(), user(text, "nlu_fallback", 0.45, [("nlu_fallback", 0.45), *ranking], lang, script),
                            *bot("utter_fallback_human")])  # fmt: skip
         collect(review, tracker_url, encoder=default_encoder())
     stub = RasaStub()
@@ -77,6 +78,15 @@ def test_editor_reviews_grouped_messages_in_a_real_browser(review_site, browser)
     item = first.locator("li.review-item", has_text="est-ce que j'ai droit")
     assert item.locator("select[name=variety]").input_value() == "fr"
     assert item.locator("select[name=intent]").input_value() == "social_aid"
+    assert "Une conversation — Français, ce mois-ci" in item.inner_text(), "origin in general terms only"
+    item.locator("button[value=accept]").click()  # not yet confirmed: refused, nothing written
+    page.wait_for_load_state()
+    assert "Cochez" in page.locator("#review-notice").inner_text()
+    assert not (nlu_dir / "review" / "social_aid.yml").exists()
+    item = page.locator("section.review-group").first.locator(
+        "li.review-item", has_text="est-ce que j'ai droit"
+    )
+    item.locator("input[name=nothing_personal]").check()
     item.locator("button[value=accept]").click()
     page.wait_for_url("**/review?notice=accepted")
     assert page.locator("#review-notice").is_visible()

@@ -1,8 +1,8 @@
 """Review queue collection on real SQLite and PostgreSQL, from real tracker-store events.
 
-Each kind of misunderstood message is collected; sensitive conversations only with consent to
-share everything; erased and expired conversations leave nothing behind; texts are redacted;
-running again adds nothing.
+Each kind of misunderstood message is collected from conversations whose citizen agreed to help
+improve the assistant (the consent rules themselves: tests/test_review_consent.py); erased and
+expired conversations leave nothing behind; texts are redacted; running again adds nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.review.rules import candidates, is_yes_no_question
 from bot.review.settings import ReviewSettings
 from bot.review.store import ReviewStore
 from tests.handoff_db import handoff_database
-from tests.review_support import action, bot, erase, save, slot, tracker_store, user
+from tests.review_support import action, agreed, bot, erase, save, slot, tracker_store, user, withdrew
 
 POLICY = RetentionPolicy.load()
 SETTINGS = ReviewSettings.load()
@@ -61,14 +61,14 @@ def _items(review: ReviewStore, sender: str | None = None) -> list[ReviewItem]:
 
 def test_each_kind_is_collected_with_what_the_nlu_detected(env, encoder):
     store, _url, review = env
-    fallback = save(store, [user("kifach ndir l'ma3louma dyal 0612345678", "nlu_fallback", 0.45,
+    fallback = save(store, [agreed(), user("kifach ndir l'ma3louma dyal 0612345678", "nlu_fallback", 0.45,
                                  [("nlu_fallback", 0.45), ("social_aid", 0.31), ("disability_card", 0.2)],
                                  language="ary", script="Latn"), *bot("utter_fallback_human")])  # fmt: skip
-    low = save(store, [user("واش كاين شي دعم للأرامل", "social_aid", 0.52, [("social_aid", 0.52), ("women_empowerment", 0.4)],
+    low = save(store, [agreed(), user("واش كاين شي دعم للأرامل", "social_aid", 0.52, [("social_aid", 0.52), ("women_empowerment", 0.4)],
                             language="ary", script="Arab"), *bot("utter_social_aid")])  # fmt: skip
-    denied = save(store, [user("je cherche un travail pour mon fils handicapé", "disability_card", 0.9),
+    denied = save(store, [agreed(), user("je cherche un travail pour mon fils handicapé", "disability_card", 0.9),
                           *bot("utter_disability_card"), user("non", "deny", 0.97), *bot("utter_how_can_help")])  # fmt: skip
-    handed = save(store, [user("hello", "greet", 0.99), user("ma fhemtch chno khassni ndir", "social_aid", 0.8,
+    handed = save(store, [agreed(), user("hello", "greet", 0.99), user("ma fhemtch chno khassni ndir", "social_aid", 0.8,
                                                               language="ary"),
                           *bot("utter_social_aid"), user("bghit nhder m3a chi wa7ed", "talk_to_human", 0.99),
                           action("action_handoff"), slot("handoff_active", True),
@@ -99,7 +99,7 @@ def test_each_kind_is_collected_with_what_the_nlu_detected(env, encoder):
 
 def test_no_sender_id_is_stored(env, encoder):
     store, _url, review = env
-    sender = save(store, [user("blabla xyz", "nlu_fallback", 0.4)])
+    sender = save(store, [agreed(), user("blabla xyz", "nlu_fallback", 0.4)])
     _run(env, encoder)
     with review.sessions() as session:
         rows = session.execute(sa.select(ReviewItem.__table__)).all()
@@ -108,9 +108,9 @@ def test_no_sender_id_is_stored(env, encoder):
 
 def test_no_after_a_yes_no_question_is_an_answer_not_a_correction(env, encoder):
     store, _url, review = env
-    after_confirm = save(store, [user("امسح كلشي", "delete_my_data", 0.95, language="ary", script="Arab"),
+    after_confirm = save(store, [agreed(), user("امسح كلشي", "delete_my_data", 0.95, language="ary", script="Arab"),
                                  *bot("utter_delete_confirm"), user("لا", "deny", 0.99)])  # fmt: skip
-    after_buttons = save(store, [user("راجلي كيضربني", "social_aid", 0.9), *bot("utter_social_aid", [
+    after_buttons = save(store, [agreed(), user("راجلي كيضربني", "social_aid", 0.9), *bot("utter_social_aid", [
         {"title": "yes", "payload": "/affirm"}, {"title": "no", "payload": "/deny"}]), user("non", "deny")])  # fmt: skip
     _run(env, encoder)
     assert _items(review, after_confirm) == [] and _items(review, after_buttons) == []
@@ -118,45 +118,40 @@ def test_no_after_a_yes_no_question_is_an_answer_not_a_correction(env, encoder):
 
 def test_running_again_adds_no_duplicates(env, encoder):
     store, _url, review = env
-    sender = save(store, [user("chi haja ma fhemtha", "nlu_fallback", 0.3)])
+    sender = save(store, [agreed(), user("chi haja ma fhemtha", "nlu_fallback", 0.3)])
     assert _run(env, encoder).collected == 1
     assert _run(env, encoder).collected == 0
-    save(store, [user("wa7ed akhor", "nlu_fallback", 0.3)], sender)
+    save(store, [agreed(), user("wa7ed akhor", "nlu_fallback", 0.3)], sender)
     assert _run(env, encoder).collected == 1
     assert len(_items(review, sender)) == 2
 
 
-def test_sensitive_conversations_only_with_consent_to_share_everything(env, encoder):
+def test_a_sensitive_conversation_with_the_agreement_keeps_the_sensitive_retention(env, encoder):
     store, _url, review = env
-    refused = save(store, [user("راجلي كيضربني", "violence_support", 0.9), *bot("utter_violence_support"),
-                           user("ما عرفتش شنو ندير", "nlu_fallback", 0.3)])  # fmt: skip
-    summary = save(store, [user("خايفة", "emergency", 0.9), user("ما فهمتش", "nlu_fallback", 0.3),
-                           slot("share_scope", "summary")])  # fmt: skip
-    consented = save(store, [user("راجلي كيضربني", "violence_support", 0.9), user("واش نقدر نمشي عند ماما", "nlu_fallback", 0.3),
-                             user("bghit nhder m3a chi wa7ed", "talk_to_human"), slot("share_scope", "full")])  # fmt: skip
-    report = _run(env, encoder)
-    assert report.skipped_sensitive == 2
-    assert _items(review, refused) == [] and _items(review, summary) == []
+    consented = save(store, [agreed(), user("راجلي كيضربني", "violence_support", 0.9),
+                             user("واش نقدر نمشي عند ماما", "nlu_fallback", 0.3),
+                             user("bghit nhder m3a chi wa7ed", "talk_to_human")])  # fmt: skip
+    _run(env, encoder)
     assert [(i.text, i.reasons) for i in _items(review, consented)] == [
         ("راجلي كيضربني", "handoff"), ("واش نقدر نمشي عند ماما", "fallback,handoff")]  # fmt: skip
     stamp = _items(review, consented)[0]
     assert stamp.expires_at == pytest.approx(time.time() + POLICY.sensitive_days * DAY, abs=120)
 
 
-def test_a_conversation_that_turns_sensitive_loses_its_items(env, encoder):
+def test_a_later_withdrawal_removes_the_items_at_the_next_run(env, encoder):
     store, _url, review = env
-    sender = save(store, [user("ma fhemtch", "nlu_fallback", 0.3)])
+    sender = save(store, [agreed(), user("ma fhemtch", "nlu_fallback", 0.3)])
     _run(env, encoder)
     assert len(_items(review, sender)) == 1
-    save(store, [user("wlidi kaydrbouh f lmadrasa", "child_protection", 0.9)], sender)
+    save(store, [withdrew()], sender)
     report = _run(env, encoder)
     assert _items(review, sender) == [] and report.removed >= 1
 
 
 def test_erased_conversation_items_are_deleted_by_the_erase_hook(env, encoder):
     store, _url, review = env
-    sender = save(store, [user("ma fhemtch", "nlu_fallback", 0.3)])
-    other = save(store, [user("hadi ma fhemtich", "nlu_fallback", 0.3)])
+    sender = save(store, [agreed(), user("ma fhemtch", "nlu_fallback", 0.3)])
+    other = save(store, [agreed(), user("hadi ma fhemtich", "nlu_fallback", 0.3)])
     _run(env, encoder)
     erase(store, sender)
     assert _items(review, sender) == [], "deleted at once by the erase hook, before any new run"
@@ -168,14 +163,16 @@ def test_erased_conversation_items_are_deleted_by_the_erase_hook(env, encoder):
 def test_a_collection_run_also_drops_expired_items(env, encoder):
     store, _url, review = env
     now = time.time()
-    sender = save(store, [user("ma fhemtch", "nlu_fallback", 0.3, stamp=now - 170 * DAY)])
+    sender = save(
+        store, [agreed(now - 170 * DAY), user("ma fhemtch", "nlu_fallback", 0.3, stamp=now - 170 * DAY)]
+    )
     _run(env, encoder, now=now)
     assert _run(env, encoder, now=now + 11 * DAY).expired == 1 and _items(review, sender) == []
 
 
 def test_items_of_conversations_gone_from_the_tracker_store_are_removed(env, encoder):
     store, _url, review = env
-    sender = save(store, [user("ma fhemtch", "nlu_fallback", 0.3)])
+    sender = save(store, [agreed(), user("ma fhemtch", "nlu_fallback", 0.3)])
     _run(env, encoder)
     with store.session_scope() as session:  # deleted behind the hook's back (e.g. another purge tool)
         session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender).delete()
@@ -187,8 +184,10 @@ def test_retention_periods_apply_to_items(env, encoder):
     store, url, review = env
     now = time.time()
     old = now - 170 * DAY
-    sender = save(store, [user("ma fhemtch", "nlu_fallback", 0.3, stamp=old)])
-    ancient = save(store, [user("ma fhemtch walou", "nlu_fallback", 0.3, stamp=now - 200 * DAY)])
+    sender = save(store, [agreed(old), user("ma fhemtch", "nlu_fallback", 0.3, stamp=old)])
+    ancient = save(
+        store, [agreed(now - 200 * DAY), user("ma fhemtch walou", "nlu_fallback", 0.3, stamp=now - 200 * DAY)]
+    )
     _run(env, encoder, now=now)
     (item,) = _items(review, sender)
     assert item.expires_at == pytest.approx(old + POLICY.default_days * DAY)

@@ -1,5 +1,7 @@
 """The console's review page over real HTTP on SQLite and PostgreSQL: who may see it, CSRF, the
-three decisions, the YAML written (read back with Rasa's reader and the project's checks), audit."""
+three decisions, the editor's confirmation that a text holds nothing personal, the general origin
+shown, the YAML written (read back with Rasa's reader and the project's checks, no link to the
+conversation), audit."""
 
 from __future__ import annotations
 
@@ -18,9 +20,12 @@ from bot.review.models import ReviewItem
 from bot.review.store import ReviewStore
 from bot.training import ROOT
 from tests.console_support import RasaStub, add_user, fresh_database, start_console
-from tests.review_support import bot, save, tracker_store, user
+from tests.review_support import agreed, bot, save, tracker_store, user
 
-CONFLICTING = "je veux m'inscrire au RSU"  # an example of social_aid in data/nlu/social_aid.yml
+CONFLICTING = "je veux m'inscrire au RSU"
+CONFIRMED = {
+    "nothing_personal": "yes"
+}  # the editor ticked "this text holds nothing personal"  # an example of social_aid in data/nlu/social_aid.yml
 
 
 class Site:
@@ -38,7 +43,7 @@ class Site:
 
     def collect_messages(self, *texts_and_langs) -> list[ReviewItem]:
         """Real conversations with misunderstood messages, collected into the console's database."""
-        senders = [save(self.tracker, [user(text, "nlu_fallback", 0.4, [("nlu_fallback", 0.4), ("social_aid", 0.3)],
+        senders = [save(self.tracker, [agreed(), user(text, "nlu_fallback", 0.4, [("nlu_fallback", 0.4), ("social_aid", 0.3)],
                                             language=lang, script=script), *bot("utter_fallback_human")])
                    for text, lang, script in texts_and_langs]  # fmt: skip
         collect(self.review, self.tracker_url, encoder=default_encoder())
@@ -119,7 +124,7 @@ def test_accept_writes_a_valid_example_in_the_detected_variety_and_audits(site):
     assert page.status_code == 200 and item.text in page.text and "social_aid" in page.text
     assert 'value="ary_arab" selected' in page.text, "the detected variety is preselected"
     answer = client.post("/review/decide", {"decision": "accept", "item": str(item.id), "intent": "social_aid",
-                                            "variety": "ary_arab"})  # fmt: skip
+                                            "variety": "ary_arab", **CONFIRMED})  # fmt: skip
     assert answer.status_code == 303 and answer.headers["location"] == "/review?notice=accepted"
     assert _status(site, item.id) == "accepted" and _status(site, other.id) == "pending"
 
@@ -135,7 +140,9 @@ def test_accept_writes_a_valid_example_in_the_detected_variety_and_audits(site):
     assert problems == [], problems
 
     # the second message, the same way, goes to the fr block of the same file
-    client.post("/review/decide", {"decision": "accept", "item": str(other.id), "intent": "social_aid"})
+    client.post(
+        "/review/decide", {"decision": "accept", "item": str(other.id), "intent": "social_aid", **CONFIRMED}
+    )
     text = path.read_text(encoding="utf-8")
     assert "variety: fr" in text and "aide pour payer le loyer d'une veuve" in text
     with site.review.sessions() as session:
@@ -149,13 +156,20 @@ def test_out_of_scope_and_discard(site):
     oos, junk = site.collect_messages(("chkoun rbe7 lmatch lbare7", "ary", "Latn"), ("asdfgh", None, "Latn"))
     _account, client = site.client_as("editor")
     client.get("/review")
-    assert client.post("/review/decide", {"decision": "out_of_scope", "item": str(oos.id)}).status_code == 303
+    assert (
+        client.post(
+            "/review/decide", {"decision": "out_of_scope", "item": str(oos.id), **CONFIRMED}
+        ).status_code
+        == 303
+    )
     assert "chkoun rbe7 lmatch lbare7" in (site.nlu_dir / "review" / "out_of_scope.yml").read_text(
         encoding="utf-8"
     )
     RasaYAMLReader().read(str(site.nlu_dir / "review" / "out_of_scope.yml"))
     # no language detected and no variety chosen: refused, nothing written, still pending
-    refused = client.post("/review/decide", {"decision": "accept", "item": str(junk.id), "intent": "greet"})
+    refused = client.post(
+        "/review/decide", {"decision": "accept", "item": str(junk.id), "intent": "greet", **CONFIRMED}
+    )
     assert refused.status_code == 409 and _status(site, junk.id) == "pending"
     assert client.post("/review/decide", {"decision": "discard", "item": str(junk.id)}).status_code == 303
     assert _status(site, junk.id) == "discarded"
@@ -169,7 +183,8 @@ def test_a_sentence_of_another_intent_is_refused(site):
     _account, client = site.client_as("editor")
     client.get("/review")
     answer = client.post(
-        "/review/decide", {"decision": "accept", "item": str(item.id), "intent": "disability_card"}
+        "/review/decide",
+        {"decision": "accept", "item": str(item.id), "intent": "disability_card", **CONFIRMED},
     )
     assert answer.status_code == 409 and "social_aid" in answer.text
     assert _status(site, item.id) == "pending"
@@ -208,3 +223,56 @@ def test_grouping_puts_paraphrases_together(site):
     groups = group_items(site.review.pending(), ReviewSettings.load().group_similarity)
     assert sum(len(g.items) for g in groups) == len(site.review.pending())
     assert all(g.suggestion == "social_aid" for g in groups), "from the stored NLU ranking"
+
+
+def test_accept_needs_the_nothing_personal_confirmation_and_every_decision_is_audited(site):
+    item, oos, junk = site.collect_messages(("chno l9a3ida dyal lmin7a dyal lkhadma", "ary", "Latn"),
+                                            ("qui a gagné le match hier soir", "fr", "Latn"),
+                                            ("qsdfqsdf", "fr", "Latn"))  # fmt: skip
+    account, client = site.client_as("editor")
+    page = client.get("/review")
+    assert page.text.count('name="nothing_personal"') >= 3, "a confirmation box on every form"
+    refused = client.post("/review/decide", {"decision": "accept", "item": str(item.id), "intent": "social_aid",
+                                             "nothing_personal": "no"})  # fmt: skip
+    assert refused.status_code == 400 and 'id="review-notice"' in refused.text
+    assert _status(site, item.id) == "pending"
+    assert not (site.nlu_dir / "review" / "social_aid.yml").exists() or item.text not in (
+        site.nlu_dir / "review" / "social_aid.yml").read_text(encoding="utf-8")  # fmt: skip
+    assert client.post("/review/decide", {"decision": "accept", "item": str(item.id), "intent": "social_aid",
+                                          **CONFIRMED}).status_code == 303  # fmt: skip
+    assert client.post("/review/decide", {"decision": "out_of_scope", "item": str(oos.id),
+                                          **CONFIRMED}).status_code == 303  # fmt: skip
+    assert client.post("/review/decide", {"decision": "discard", "item": str(junk.id)}).status_code == 303, (
+        "discarding writes nothing: no confirmation needed"
+    )
+    with site.review.sessions() as session:
+        rows = session.execute(sa.select(AuditEntry.action, AuditEntry.detail, AuditEntry.at)
+                               .where(AuditEntry.staff_id == account.id)).all()  # fmt: skip
+    actions = {(action, detail) for action, detail, _at in rows}
+    assert ("review_not_confirmed", "1 item(s)") in actions
+    assert ("review_accept", f"item {item.id}: social_aid/ary_latn") in actions
+    assert ("review_out_of_scope", f"item {oos.id}: out_of_scope/fr") in actions
+    assert ("review_discard", f"item {junk.id}") in actions
+    assert all(at for _a, _d, at in rows), "who and when"
+    texts = (item.text, oos.text, junk.text)
+    assert not [d for _a, d, _at in rows if any(t in (d or "") for t in texts)], (
+        "no citizen text in the audit log"
+    )
+
+
+def test_the_page_shows_a_general_origin_and_no_link_to_the_conversation(site):
+    from bot.review.identity import conversation_hash
+
+    (item,) = site.collect_messages(("wach kayn chi markaz l nass lkbar f lmdina dyali", "ary", "Latn"))
+    _account, client = site.client_as("editor")
+    page = client.get("/review").text
+    assert "Une conversation — Darija (latin), ce mois-ci" in page
+    with site.review.sessions() as session:
+        (stored,) = session.scalars(sa.select(ReviewItem).where(ReviewItem.id == item.id))
+    assert stored.conversation_hash not in page and str(stored.event_id) not in page.replace(str(item.id), "")
+    assert client.post("/review/decide", {"decision": "accept", "item": str(item.id), "intent": "elderly_care",
+                                          **CONFIRMED}).status_code == 303  # fmt: skip
+    written = (site.nlu_dir / "review" / "elderly_care.yml").read_text(encoding="utf-8")
+    assert item.text in written
+    assert stored.conversation_hash not in written and f"item {item.id}" not in written
+    assert conversation_hash("anyone") not in written and "sender" not in written and "event" not in written

@@ -2,7 +2,9 @@
 
 - ``channel_events``: update / message ids already handled, so a webhook delivered twice (a
   platform retry, two instances behind a load balancer) is processed once. The primary key makes
-  the check atomic in the database, whichever instance receives the copy.
+  the check atomic in the database, whichever instance receives the copy. A WhatsApp message id
+  embeds the sender's phone number, so it is stored as ``<hash of the contact>:<hash of the id>``
+  (:func:`contact_event_id`): no number in the table, and an erase finds the contact's rows.
 - ``telegram_messages``: ids of the messages of each Telegram chat (sent and received) for the
   quick exit, which deletes them; kept 48 hours, the Bot API's limit for deleting.
 - ``channel_payloads``: button payloads too long for a platform's id field (Telegram's 64-byte
@@ -69,6 +71,18 @@ whatsapp_contacts = sa.Table(
 )
 
 PAYLOAD_KEY_PREFIX = "k:"
+WHATSAPP_CHANNEL = "whatsapp"
+WHATSAPP_SENDER_PREFIX = "wa-"
+TELEGRAM_SENDER_PREFIX = "tg-"
+
+
+def _digest(value: str, length: int) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:length]
+
+
+def contact_event_id(contact: str, event_id: str) -> str:
+    """The stored form of a message id that names its sender (a WhatsApp id embeds the number)."""
+    return f"{_digest(contact, 32)}:{_digest(str(event_id), 64)}"
 
 
 def database_url(value: str | None = None) -> str:
@@ -170,11 +184,15 @@ class ChannelStore:
         with self.engine.connect() as connection:
             return [row[0] for row in connection.execute(query)]
 
-    def forget_telegram_messages(self, chat_id: int, message_ids: Iterable[int] | None = None) -> int:
-        """Deletes the recorded ids of a chat (all of them, or only ``message_ids``)."""
+    def forget_telegram_messages(
+        self, chat_id: int, message_ids: Iterable[int] | None = None, recorded_before: float | None = None
+    ) -> int:
+        """Deletes the recorded ids of a chat (all of them, only ``message_ids``, or those recorded before)."""
         statement = telegram_messages.delete().where(telegram_messages.c.chat_id == int(chat_id))
         if message_ids is not None:
             statement = statement.where(telegram_messages.c.message_id.in_([int(m) for m in message_ids]))
+        if recorded_before is not None:
+            statement = statement.where(telegram_messages.c.sent_at < recorded_before)
         with self.engine.begin() as connection:
             return connection.execute(statement).rowcount
 
@@ -233,10 +251,35 @@ class ChannelStore:
         now = time.time() if now is None else now
         return last is not None and now - last < WHATSAPP_WINDOW
 
-    def forget_contact(self, wa_id: str) -> None:
-        """Deletes what is stored about ``wa_id`` (erase on request)."""
+    def forget_contact(self, wa_id: str) -> int:
+        """Deletes what is stored about ``wa_id``: its last-message time and its message ids."""
+        prefix = f"{_digest(wa_id, 32)}:"
         with self.engine.begin() as connection:
-            connection.execute(whatsapp_contacts.delete().where(whatsapp_contacts.c.wa_id == wa_id))
+            deleted = connection.execute(
+                whatsapp_contacts.delete().where(whatsapp_contacts.c.wa_id == wa_id)
+            ).rowcount
+            deleted += connection.execute(
+                channel_events.delete()
+                .where(channel_events.c.channel == WHATSAPP_CHANNEL)
+                .where(channel_events.c.event_id.startswith(prefix, autoescape=True))
+            ).rowcount
+        return deleted
+
+    def forget_conversation(self, sender_id: str) -> int:
+        """Deletes the bookkeeping of a conversation id (``wa-…`` or ``tg-…``); returns rows deleted.
+
+        Used by retention and for WhatsApp erases. A Telegram erase confirmed in the chat goes
+        through the channel's hook instead, which first deletes the messages on the phone.
+        """
+        if sender_id.startswith(WHATSAPP_SENDER_PREFIX):
+            return self.forget_contact(sender_id[len(WHATSAPP_SENDER_PREFIX) :])
+        if sender_id.startswith(TELEGRAM_SENDER_PREFIX):
+            try:
+                chat_id = int(sender_id[len(TELEGRAM_SENDER_PREFIX) :])
+            except ValueError:
+                return 0
+            return self.forget_telegram_messages(chat_id)
+        return 0
 
     # -- housekeeping -------------------------------------------------------------------------------
     def prune(self, now: float | None = None) -> dict[str, int]:

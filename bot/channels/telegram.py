@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Iterable, List
@@ -314,6 +315,7 @@ class TelegramInput(InputChannel):
             chat_id = chat_id_of(sender_id)
         except ValueError:
             return 0
+        started = time.time()
         ids = await self.store.run(self.store.telegram_message_ids, chat_id)
         deleted = 0
         for start in range(0, len(ids), DELETE_BATCH):
@@ -325,7 +327,8 @@ class TelegramInput(InputChannel):
                 f"telegram deleteMessages in {sender_id}",
             )
             deleted += len(batch) if done else 0
-        await self.store.run(self.store.forget_telegram_messages, chat_id, ids)
+        # every id recorded before the erase goes, also those past the 48 hours the API can delete
+        await self.store.run(self.store.forget_telegram_messages, chat_id, None, started)
         logger.info("Quick exit: deleted %d of %d Telegram messages", deleted, len(ids))
         return deleted
 

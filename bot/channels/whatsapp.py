@@ -32,7 +32,7 @@ from bot.channels.citizen_input import button_payload, shared_location, typed_te
 from bot.channels.conversation_locale import conversation_locale
 from bot.channels.retry import Retryable, RetryPolicy, with_retries
 from bot.channels.settings import http_timeout, read_settings
-from bot.channels.store import ChannelStore, channel_store
+from bot.channels.store import ChannelStore, channel_store, contact_event_id
 from bot.channels.text_split import split_text, split_with_short_tail
 from bot.channels.webhook import WebhookRejected, acknowledged, json_object, read_body
 from bot.i18n.catalogs import DEFAULT_LOCALE, translate
@@ -401,7 +401,7 @@ class WhatsAppInput(InputChannel):
         return WhatsAppOutput(self.graph, self.store)
 
     async def forget_contact(self, sender_id: str, channel: str | None = None) -> None:
-        """Quick exit: the Cloud API cannot delete delivered messages; the stored time goes."""
+        """Quick exit: the Cloud API cannot delete delivered messages; the stored time and ids go."""
         if self.store is not None and sender_id.startswith(SENDER_PREFIX):
             await self.store.run(self.store.forget_contact, sender_id[len(SENDER_PREFIX) :])
 
@@ -480,7 +480,8 @@ class WhatsAppInput(InputChannel):
         for inbound in messages:
             sender_id = f"{SENDER_PREFIX}{inbound.wa_id}"
             try:
-                if not await self.store.run(self.store.first_time, CHANNEL, inbound.message_id):
+                event_id = contact_event_id(inbound.wa_id, inbound.message_id)  # the id embeds the number
+                if not await self.store.run(self.store.first_time, CHANNEL, event_id):
                     continue
                 await self.store.run(self.store.touch_contact, inbound.wa_id, inbound.sent_at)
                 typing = asyncio.get_running_loop().create_task(self._mark_read(inbound.message_id))

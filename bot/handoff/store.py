@@ -330,8 +330,11 @@ class HandoffStore:
 
     # --- privacy ----------------------------------------------------------------------------------
 
-    def erase_conversation(self, conversation_id: str, channel: str | None = None) -> int:
-        """Deletes every handoff of a conversation with its transcript; keeps an anonymous audit line."""
+    def erase_conversation(
+        self, conversation_id: str, channel: str | None = None, audit_action: str = "erased_by_user"
+    ) -> int:
+        """Deletes every handoff of a conversation (open or closed) with its transcript and callback
+        number; keeps an anonymous audit line (``audit_action``: erased by the citizen, or by retention)."""
         with self.sessions.begin() as session:
             ids = list(
                 session.scalars(sa.select(Handoff.id).where(Handoff.conversation_id == conversation_id))
@@ -339,25 +342,42 @@ class HandoffStore:
             if ids:
                 session.execute(sa.delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(ids)))
                 session.execute(sa.delete(Handoff).where(Handoff.id.in_(ids)))
-                session.add(_audit(None, "erased_by_user", None, f"channel {channel or '?'}"))
+                session.add(_audit(None, audit_action, None, f"channel {channel or '?'}"))
         return len(ids)
 
     def purge_before(
         self, sensitive_cutoff: float, default_cutoff: float, sensitive_topics: Iterable[str]
     ) -> int:
-        """Deletes closed handoffs older than their retention (sensitive topics have the shorter one)."""
+        """Deletes handoffs, open or closed, idle since before their retention cutoff.
+
+        Sensitive topics have the shorter period. Idle means no creation, claim, closing, alert or
+        transcript line since the cutoff, so a queued callback request or a claimed handoff nobody
+        touched for the whole period goes too (with its callback number), while one a caseworker
+        is still working on stays. The delete re-checks the condition, so a handoff that became
+        active meanwhile is left alone.
+        """
         topics = tuple(sensitive_topics)
         expired = sa.or_(
-            sa.and_(Handoff.topic.in_(topics), Handoff.created_at < sensitive_cutoff),
-            sa.and_(Handoff.topic.not_in(topics), Handoff.created_at < default_cutoff),
+            sa.and_(Handoff.topic.in_(topics), _idle_since(sensitive_cutoff)),
+            sa.and_(Handoff.topic.not_in(topics), _idle_since(default_cutoff)),
         )
         with self.sessions.begin() as session:
-            ids = list(session.scalars(sa.select(Handoff.id).where(expired, Handoff.status == "closed")))
-            if ids:
-                session.execute(sa.delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(ids)))
-                session.execute(sa.delete(Handoff).where(Handoff.id.in_(ids), Handoff.status == "closed"))
-                session.add(_audit(None, "retention_purge", None, f"{len(ids)} handoffs"))
-        return len(ids)
+            ids = list(session.scalars(sa.select(Handoff.id).where(expired)))
+            if not ids:
+                return 0
+            deleted = session.execute(
+                sa.delete(Handoff)
+                .where(Handoff.id.in_(ids), expired)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            gone = sa.select(Handoff.id).where(Handoff.id.in_(ids))
+            session.execute(
+                sa.delete(HandoffMessage)
+                .where(HandoffMessage.handoff_id.in_(ids), HandoffMessage.handoff_id.not_in(gone))
+                .execution_options(synchronize_session=False)
+            )
+            session.add(_audit(None, "retention_purge", None, f"{deleted} handoffs"))
+        return deleted
 
     # --- staff ------------------------------------------------------------------------------------
 
@@ -380,6 +400,21 @@ class HandoffStore:
             session.execute(
                 sa.update(StaffUser).where(StaffUser.id == staff_id).values(last_seen_at=now or time.time())
             )
+
+
+def _idle_since(cutoff: float) -> sa.ColumnElement:
+    """A handoff with no activity at or after ``cutoff``."""
+    recent_line = sa.exists().where(
+        HandoffMessage.handoff_id == Handoff.id, HandoffMessage.created_at >= cutoff
+    )
+    return sa.and_(
+        Handoff.created_at < cutoff,
+        *(
+            sa.or_(column.is_(None), column < cutoff)
+            for column in (Handoff.claimed_at, Handoff.closed_at, Handoff.alert_at)
+        ),
+        ~recent_line,
+    )
 
 
 def _notify_bot(session, handoff_id: int, event: str, text: str, staff_id: int, now: float) -> None:

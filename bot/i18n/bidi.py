@@ -14,9 +14,10 @@ RLM = "\u200f"
 LRI = "\u2066"
 PDI = "\u2069"
 
-# A run of Latin letters/digits with the punctuation that belongs inside URLs, numbers and names.
+# A run of Latin letters/digits with the punctuation that belongs inside URLs, numbers and names; an
+# international prefix ("+212 6…") starts the run, or the plus sign would be laid out after the number.
 _LTR_RUN = re.compile(
-    r"(?:https?://)?[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f.,:/@%+_#=?&'’()\-–]*"
+    r"(?:https?://|\+(?=\d))?[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f.,:/@%+_#=?&'’()\-–]*"
     r"(?:[ \u00a0][A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f.,:/@%+_#=?&'’()\-–]*)*"
 )
 

@@ -1,7 +1,15 @@
-"""CLI: compile the Babel catalogues (``make i18n-compile``)."""
+"""CLI: compile the Babel catalogues (``make i18n-compile``).
+
+Quiet by default: ``make install`` runs it before every content check, whose output must hold only
+problems. ``--verbose`` lists each compiled file.
+"""
+
+import sys
 
 from bot.i18n.catalogs import compile_catalogs
 
 if __name__ == "__main__":
-    for path in compile_catalogs():
-        print(f"compiled {path}")
+    compiled = compile_catalogs()
+    if "--verbose" in sys.argv[1:]:
+        for path in compiled:
+            print(f"compiled {path}")

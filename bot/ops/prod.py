@@ -121,6 +121,8 @@ def profile_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
     env.setdefault("TRACKER_DB_URL", postgres_url(env))  # make purge / retention
     env.setdefault("HANDOFF_DB_URL", env["TRACKER_DB_URL"])
     env.setdefault("CHANNELS_DB_URL", env["TRACKER_DB_URL"])
+    env.setdefault("JISR_PROFILE", "production")  # erasing processes refuse to start without their settings
+    env.setdefault("REVIEW_SALT_FILE", str(ROOT / "var" / "review.salt"))  # one salt for every process
     env.setdefault("RASA_URL", f"http://127.0.0.1:{layout.proxy.api}")  # console → Rasa API
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")

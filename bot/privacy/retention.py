@@ -5,24 +5,37 @@ Sensitive conversations (violence, emergency, child protection) are kept ``sensi
 conversation is deleted by one statement that re-checks its age, so the job is safe to run
 repeatedly and concurrently with itself and with live traffic: a conversation that received a
 new message meanwhile is left alone. An anonymous audit row records each deletion.
+
+Every copy of a purged conversation goes with it, as with an erase: its handoffs (transcript,
+callback number), review items and channel bookkeeping, and a ``conversation_erased`` event
+(reason ``retention``) tells the event broker's consumers to forget it. Handoffs idle past the
+same periods go too, open ones included, and so do review items past their conversation's
+period and channel bookkeeping past its own short life (bot/channels/store.py).
+
+In the production profile the job refuses to start without the settings it needs
+(bot/privacy/erase_settings.py) and connects to RabbitMQ before deleting anything: a purge whose
+erase events could not be published would leave the consumers' copies behind unnoticed.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 import yaml
 
+from bot.privacy.erase_settings import is_production, require_erase_settings
 from bot.stores.erasing_tracker_store import erasure_audit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "data" / "privacy" / "retention.yml"
+PRODUCTION_ENDPOINTS = ROOT / "endpoints.prod.yml"
 DAY = 86400.0
 
 
@@ -71,8 +84,19 @@ def _expired(connection: sa.engine.Connection, policy: RetentionPolicy, now: flo
     return expired
 
 
-def purge(url: str, policy: RetentionPolicy, now: float | None = None) -> dict[str, int]:
-    """Deletes expired conversations; returns counts of sensitive and other conversations deleted."""
+def purge(
+    url: str,
+    policy: RetentionPolicy,
+    now: float | None = None,
+    purged: list[str] | None = None,
+    announce: Callable[[list[str]], None] | None = None,
+) -> dict[str, int]:
+    """Deletes expired conversations; returns counts of sensitive and other conversations deleted.
+
+    The ids of the deleted conversations are appended to ``purged`` when given. ``announce`` gets
+    the expired ids before anything is deleted; when it raises, nothing is: a conversation is never
+    gone from the tracker store while the broker's consumers were not told to forget it.
+    """
     now = time.time() if now is None else now
     engine = sa.create_engine(url)
     counts = {"sensitive": 0, "other": 0}
@@ -82,6 +106,8 @@ def purge(url: str, policy: RetentionPolicy, now: float | None = None) -> dict[s
         erasure_audit.metadata.create_all(engine, checkfirst=True)
         with engine.connect() as connection:
             expired = _expired(connection, policy, now)
+        if announce is not None and expired:
+            announce([sender_id for sender_id, _ in expired])
         for sender_id, is_sensitive in expired:
             days = policy.sensitive_days if is_sensitive else policy.default_days
             with engine.begin() as connection:
@@ -99,23 +125,162 @@ def purge(url: str, policy: RetentionPolicy, now: float | None = None) -> dict[s
                         )
                     )
                     counts["sensitive" if is_sensitive else "other"] += 1
+                    if purged is not None:
+                        purged.append(sender_id)
     finally:
         engine.dispose()
     return counts
 
 
 def main(argv: Iterable[str] | None = None) -> None:
-    """CLI: ``python -m bot.privacy.retention [--db URL_OR_SQLITE_PATH] [--policy FILE]``."""
+    """CLI: ``python -m bot.privacy.retention [--db URL] [--policy FILE] [--handoff-db URL] [--endpoints FILE]``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: TRACKER_DB_URL / TRACKER_DB)")
     parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
     parser.add_argument("--handoff-db", help="handoff database URL or SQLite file (default: HANDOFF_DB_URL)")
+    parser.add_argument(
+        "--endpoints",
+        type=Path,
+        help=f"endpoints file whose event_broker gets the erase events (default: {PRODUCTION_ENDPOINTS.name} "
+        "in the production profile, none otherwise)",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     policy = RetentionPolicy.load(args.policy)
-    counts = purge(database_url(args.db), policy)
-    print(f"purged {counts['sensitive']} sensitive and {counts['other']} other conversation(s)")
-    print(f"purged {purge_handoffs(policy, args.handoff_db)} closed handoff(s) with their transcripts")
-    print(f"purged {purge_review_items(args.handoff_db)} review item(s) past their conversation's retention")
+    if is_production():
+        require_erase_settings()
+        if not (args.db or os.environ.get("TRACKER_DB_URL")):
+            raise SystemExit("Production profile: TRACKER_DB_URL (the shared tracker database) is not set")
+    endpoints = args.endpoints or (PRODUCTION_ENDPOINTS if is_production() else None)
+    try:
+        asyncio.run(_run(args, policy, endpoints))
+    except (BrokerSettingsMissing, ConnectionError) as error:
+        raise SystemExit(f"Retention stopped: {error}") from error
+
+
+async def _run(args: argparse.Namespace, policy: RetentionPolicy, endpoints: Path | None) -> None:
+    broker = await connect_broker(endpoints) if endpoints else None  # before anything is deleted
+    try:
+        announce = _announcer(broker, asyncio.get_running_loop()) if broker is not None else None
+        purged: list[str] = []
+        counts = await asyncio.to_thread(purge, database_url(args.db), policy, None, purged, announce)
+        print(f"purged {counts['sensitive']} sensitive and {counts['other']} other conversation(s)")
+        copies = await asyncio.to_thread(erase_copies, purged, args.handoff_db)
+        print(f"  with {copies['handoffs']} handoff(s), {copies['review_items']} review item(s) and "
+              f"{copies['channel_rows']} channel row(s) of theirs")  # fmt: skip
+        print(f"purged {purge_handoffs(policy, args.handoff_db)} idle handoff(s) with their transcripts")
+        print(
+            f"purged {purge_review_items(args.handoff_db)} review item(s) past their conversation's retention"
+        )
+        pruned = sum(purge_channel_bookkeeping().values())
+        print(f"pruned {pruned} channel row(s) past their use (message ids, contact times, payloads)")
+    finally:
+        if broker is not None:
+            await broker.close()
+
+
+def _announcer(broker: Any, loop: asyncio.AbstractEventLoop) -> Callable[[list[str]], None]:
+    """Publishes erase events (reason ``retention``) from the purge's thread and waits for RabbitMQ.
+
+    A conversation that gets a new message between the announcement and its deletion is kept;
+    its consumers then forget its earlier events too, which loses figures, never privacy.
+    """
+    from bot.privacy.event_broker import announce_erasures
+
+    def announce(sender_ids: list[str]) -> None:
+        future = asyncio.run_coroutine_threadsafe(announce_erasures(broker, sender_ids, "retention"), loop)
+        future.result(timeout=300)
+        print(f"published {len(sender_ids)} conversation_erased event(s) before deleting")
+
+    return announce
+
+
+class BrokerSettingsMissing(RuntimeError):
+    """The endpoints file's event broker references an environment variable that is not set."""
+
+
+def broker_config(endpoints: Path) -> Any:
+    """The ``event_broker`` section of ``endpoints`` with ``${VAR}`` expanded (None if absent).
+
+    Only this section is read, so the job needs the RabbitMQ variables and none of the others.
+    """
+    from rasa.utils.endpoints import EndpointConfig
+
+    section = (yaml.safe_load(Path(endpoints).read_text(encoding="utf-8")) or {}).get("event_broker")
+    if not section:
+        return None
+    expanded: dict[str, Any] = {}
+    for key, value in section.items():
+        expanded[key] = _expand(value, endpoints)
+    return EndpointConfig.from_dict(expanded)
+
+
+def _expand(value: Any, endpoints: Path) -> Any:
+    if isinstance(value, list):
+        return [_expand(item, endpoints) for item in value]
+    if not isinstance(value, str):
+        return value
+    result = os.path.expandvars(value)
+    if "${" in result:
+        raise BrokerSettingsMissing(
+            f"{endpoints}: event_broker needs {result[result.index('${') :].split('}')[0]}}}"
+        )
+    return result
+
+
+async def connect_broker(endpoints: Path) -> Any:
+    """The connected event broker of ``endpoints``, or None when it configures none."""
+    from rasa.core.brokers.broker import EventBroker
+
+    config = broker_config(endpoints)
+    if config is None:
+        return None
+    require_erase_settings(event_broker=_broker_class(config))
+    from rasa.shared.exceptions import ConnectionException
+
+    try:
+        broker = await EventBroker.create(config)
+    except ConnectionException as error:
+        raise ConnectionError(f"{endpoints}: cannot connect to the event broker") from error
+    if broker is None:
+        raise ConnectionError(f"{endpoints}: the event broker could not be created")
+    return broker
+
+
+def _broker_class(config: Any) -> type:
+    """The configured broker class, for the production check."""
+    from rasa.shared.utils.common import class_from_module_path
+
+    if config.type == "pika":
+        from rasa.core.brokers.pika import PikaEventBroker
+
+        return PikaEventBroker
+    return class_from_module_path(config.type)
+
+
+def erase_copies(sender_ids: Iterable[str], handoff_url: str | None = None) -> dict[str, int]:
+    """Deletes what other stores hold of the given conversations (handoffs, review items, channels)."""
+    from bot.channels.store import channel_store
+    from bot.handoff.store import HandoffStore
+    from bot.review.identity import conversation_hash
+    from bot.review.store import ReviewStore
+
+    sender_ids = list(sender_ids)
+    counts = {"handoffs": 0, "review_items": 0, "channel_rows": 0}
+    if not sender_ids:
+        return counts
+    handoffs, review, channels = HandoffStore(handoff_url), ReviewStore(handoff_url), channel_store()
+    for sender_id in sender_ids:
+        counts["handoffs"] += handoffs.erase_conversation(sender_id, None, "retention_purge")
+        counts["review_items"] += review.delete_conversation(conversation_hash(sender_id))
+        counts["channel_rows"] += channels.forget_conversation(sender_id)
+    return counts
+
+
+def purge_channel_bookkeeping(url: str | None = None) -> dict[str, int]:
+    """Prunes the channel database (also when no webhook arrives to prune it)."""
+    from bot.channels.store import channel_store
+
+    return channel_store(url).prune()
 
 
 def purge_review_items(url: str | None = None, now: float | None = None) -> int:
@@ -126,7 +291,7 @@ def purge_review_items(url: str | None = None, now: float | None = None) -> int:
 
 
 def purge_handoffs(policy: RetentionPolicy, url: str | None = None, now: float | None = None) -> int:
-    """Deletes closed handoffs (and transcripts) older than the same retention periods."""
+    """Deletes handoffs, open or closed, idle past the same retention periods (with transcripts)."""
     from bot.handoff.store import HandoffStore
 
     now = time.time() if now is None else now

@@ -7,9 +7,9 @@ Why a batch job over the tracker store and not a hook in the tracker store's ``s
 - nothing is added to the reply path: no second database, no sentence encoding (≈0.1–0.5 s per
   message on 2 cores) inside Rasa's turn;
 - the rules need the whole conversation: a "no" judges the *previous* answer, a handoff makes the
-  messages *before* it worth reviewing, and a conversation that becomes sensitive later (or whose
-  citizen later consents to share everything) changes what may be kept. Each run judges every
-  conversation as it is now, and removes items that are no longer allowed;
+  messages *before* it worth reviewing, and the citizen's agreement may come at the end (asked at
+  goodbye) or be withdrawn later. Each run judges every conversation as it is now, and removes
+  items that are no longer allowed;
 - it is safe to repeat: an item is keyed by (salted conversation hash, tracker row id) with a
   unique constraint, inserted with "on conflict do nothing", so runs never duplicate, and two
   runs at once are harmless;
@@ -17,7 +17,14 @@ Why a batch job over the tracker store and not a hook in the tracker store's ``s
   and every run deletes items whose conversation is gone from the tracker store (erased or
   purged) or past its retention period. Items carry ``expires_at`` = last event + the retention
   period of the conversation (sensitive or default, data/privacy/retention.yml).
-Texts are redacted (phone, CIN, e-mail) before anything is stored or encoded.
+Consent: a conversation gives messages only when its citizen agreed to help improve the assistant
+(slot ``improve_consent``, :func:`bot.review.rules.may_collect`), the same rule for sensitive and
+other conversations. Sharing with a caseworker (``share_scope``) is another purpose and never
+counts. Without the agreement, or once withdrawn, the conversation's items are deleted; the
+withdrawal also deletes them at once (:func:`revoke_review_items`, called by the action).
+
+Texts are redacted (phone, CIN, e-mail, detectable names and addresses) before anything is stored
+or encoded.
 """
 
 from __future__ import annotations
@@ -35,12 +42,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.privacy.redaction import redact
+from bot.privacy.personal_details import redact_for_review
 from bot.privacy.retention import DAY, RetentionPolicy
 from bot.privacy.retention import database_url as tracker_url
 from bot.review.identity import conversation_hash
 from bot.review.models import ReviewItem
-from bot.review.rules import Candidate, candidates, full_consent
+from bot.review.rules import Candidate, candidates, may_collect
 from bot.review.settings import DEFAULT_SETTINGS, ReviewSettings
 from bot.review.store import ReviewStore
 
@@ -58,7 +65,7 @@ class CollectReport:
 
     conversations: int = 0
     collected: int = 0
-    skipped_sensitive: int = 0
+    without_consent: int = 0
     removed: int = 0
     expired: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
@@ -126,11 +133,11 @@ def collect(
                 digest = conversation_hash(sender)
                 live[digest] = sender
                 events = _parse(rows)
-                is_sensitive = any(row[3] in policy.sensitive_intents for row in rows)
-                if is_sensitive and not full_consent(events):
-                    report.skipped_sensitive += 1
+                if not may_collect(events):
+                    report.without_consent += 1
                     report.removed += review.delete_conversation(digest)
                     continue
+                is_sensitive = any(row[3] in policy.sensitive_intents for row in rows)
                 last = max((row[2] or 0.0) for row in rows)
                 expires_at = last + (policy.sensitive_days if is_sensitive else policy.default_days) * DAY
                 with review.sessions.begin() as session:
@@ -145,7 +152,7 @@ def collect(
                     continue
                 for candidate in candidates(events, settings):
                     if candidate.event_id not in known:
-                        candidate.text = redact(candidate.text)
+                        candidate.text = redact_for_review(candidate.text)
                         fresh.append((digest, expires_at, candidate))
         report.collected = _store(review, fresh, encoder, now, report)
         # erased meanwhile (between reading and writing): the erase hook may have run before our insert
@@ -194,6 +201,11 @@ def erase_review_items(sender_id: str, _channel: str | None = None) -> None:
     ReviewStore().delete_conversation(conversation_hash(sender_id))
 
 
+def revoke_review_items(sender_id: str, url: str | None = None) -> int:
+    """The citizen withdrew her agreement: her items still waiting for an editor go at once."""
+    return ReviewStore(url).revoke(conversation_hash(sender_id))
+
+
 def main(argv: Iterable[str] | None = None) -> None:
     """CLI: ``python -m bot.review.collect [--db TRACKER_URL] [--handoff-db URL]``."""
     parser = argparse.ArgumentParser(description="Collect misunderstood messages into the review queue.")
@@ -207,8 +219,8 @@ def main(argv: Iterable[str] | None = None) -> None:
     report = collect(ReviewStore(args.handoff_db), args.db)
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(report.reasons.items())) or "none"
     print(f"review queue: {report.conversations} conversation(s) read, {report.collected} new item(s) ({reasons}), "
-          f"{report.skipped_sensitive} sensitive conversation(s) skipped, {report.removed} item(s) removed "
-          f"(erased, purged or now sensitive), {report.expired} expired")  # fmt: skip
+          f"{report.without_consent} conversation(s) without the agreement to help improve the assistant, "
+          f"{report.removed} item(s) removed (erased, purged or agreement withdrawn), {report.expired} expired")  # fmt: skip
 
 
 if __name__ == "__main__":

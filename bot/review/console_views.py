@@ -2,8 +2,12 @@
 
 Editors (and supervisors) accept a message into an intent — written to ``data/nlu/review/`` in
 the chosen variety —, mark it out of scope (an ``out_of_scope`` example the same way), or discard
-it. Decisions are conditional updates, so two editors deciding the same item at once cannot both
-write it; every view and decision is audited (without the message's text).
+it. An example written to the training data is content, not conversation: the editor must confirm
+that the text holds nothing personal (field ``nothing_personal``), checked here on the server for
+every accept and out-of-scope, not only by the page. Each item shows where it came from in general
+terms only (bot/review/origin.py). Decisions are conditional updates, so two editors deciding the
+same item at once cannot both write it; every view and decision is audited (who, when, which item,
+never the message's text).
 """
 
 from __future__ import annotations
@@ -18,19 +22,24 @@ from bot.console.auth import requires_role
 from bot.review.grouping import VARIETIES, group_items, variety_of
 from bot.review.models import REASONS
 from bot.review.nlu_writer import ExampleConflict, append_example
+from bot.review.origin import PERIODS, origin_of
 from bot.review.settings import DEFAULT_SETTINGS, ReviewSettings
 from bot.review.store import ReviewStore
 
 ROOT = Path(__file__).resolve().parents[2]
 REVIEW_ROLES = ("editor", "supervisor")
 DECISIONS = {"accept": "accepted", "out_of_scope": "out_of_scope", "discard": "discarded"}
-NOTICES = ("accepted", "out_of_scope", "discarded", "conflict", "gone", "no_variety")
+NOTICES = ("accepted", "out_of_scope", "discarded", "conflict", "gone", "no_variety", "not_confirmed")
+#: Decisions that write the text into the training data, so need "this text holds nothing personal".
+WRITES_EXAMPLE = ("accept", "out_of_scope")
+CONFIRM_FIELD = "nothing_personal"
 MAX_ITEMS_PER_DECISION = 200
 #: Keys the review template builds from values (listed for the console's catalogue check).
 MESSAGE_KEYS = (
     *(f"reason.{r}" for r in REASONS),
     *(f"variety.{v}" for v in VARIETIES),
     *(f"review.notice.{n}" for n in NOTICES),
+    *(f"review.period.{p}" for p in PERIODS),
 )  # fmt: skip
 
 
@@ -60,8 +69,8 @@ def register(app: Sanic) -> None:
         )
         return await ctx.render(
             request, "review.html", status=status, groups=groups, intents=ctx.review_intents,
-            varieties=VARIETIES, variety_of=variety_of, notice=notice if notice in NOTICES else None,
-            detail=detail, count=len(items),
+            varieties=VARIETIES, variety_of=variety_of, origin_of=origin_of,
+            notice=notice if notice in NOTICES else None, detail=detail, count=len(items),
         )  # fmt: skip
 
     @app.get("/review")
@@ -87,6 +96,10 @@ def register(app: Sanic) -> None:
             return await ctx.render_error(request, 400, "error.bad_request")
         if variety and variety not in VARIETIES:
             return await ctx.render_error(request, 400, "error.bad_request")
+        if decision in WRITES_EXAMPLE and form.get(CONFIRM_FIELD) != "yes":
+            await asyncio.to_thread(ctx.store.audit, request.ctx.user.id, "review_not_confirmed", None,
+                                    f"{len(ids)} item(s)")  # fmt: skip
+            return await page(request, status=400, notice="not_confirmed")
         outcome = await asyncio.to_thread(_apply, ctx.store, review_store(), request.ctx.user.id, decision, ids, intent,
                                           variety)  # fmt: skip
         if outcome.conflict:

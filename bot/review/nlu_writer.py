@@ -6,6 +6,10 @@ Same format as the topic files (docs/nlu-data-format.md): one block per variety 
 atomically, so two editors accepting at once never corrupt it. A sentence that is already an
 example (after the same normalisation as the duplicate check) is not written again, and one that
 is an example of another intent is refused: it would teach the classifier two answers.
+
+Only the sentence is written — no conversation hash, item id, time or channel —, so an accepted
+example is content with no link to the conversation it came from (the console has the editor
+confirm it holds nothing personal first).
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ store), so the rules are tested without a database. A message is collected when:
 
 Never collected: button payloads (``/intent``), empty texts, and messages written while a
 caseworker held the conversation (slot ``handoff_active`` true): a person read those already.
-Sensitivity and consent are decided for the whole conversation by :func:`may_collect`.
+Whether a conversation may give anything at all is decided by :func:`may_collect`: only when its
+citizen agreed to help improve the assistant (slot ``improve_consent``, asked separately from what
+she shares with a caseworker, see actions/improve_consent.py).
 """
 
 from __future__ import annotations
@@ -86,24 +88,26 @@ def _user_intent(event: dict) -> str | None:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-def sensitive(events: Iterable[dict], sensitive_intents: Iterable[str]) -> bool:
-    """Any citizen message understood as a sensitive intent (same rule as retention)."""
-    names = set(sensitive_intents)
-    return any(e.get("event") == "user" and _user_intent(e) in names for e in events)
+IMPROVE_CONSENT_SLOT = "improve_consent"
 
 
-def full_consent(events: Iterable[dict]) -> bool:
-    """The citizen's latest choice of what to share is the whole conversation."""
-    scope = None
+def improve_consent(events: Iterable[dict]) -> bool:
+    """The citizen's latest answer to "may your messages help improve the assistant?" is yes.
+
+    This is the only consent the review queue uses. What she chose to share with a caseworker
+    (``share_scope``) is consent for another purpose and never counts here; a later "stop using
+    my messages" (the slot set to false) withdraws it.
+    """
+    agreed = False
     for event in events:
-        if event.get("event") == "slot" and event.get("name") == "share_scope":
-            scope = event.get("value")
-    return scope == "full"
+        if event.get("event") == "slot" and event.get("name") == IMPROVE_CONSENT_SLOT:
+            agreed = event.get("value") is True
+    return agreed
 
 
-def may_collect(events: list[dict], sensitive_intents: Iterable[str]) -> bool:
-    """Sensitive conversations only with consent to share the whole conversation."""
-    return not sensitive(events, sensitive_intents) or full_consent(events)
+def may_collect(events: list[dict]) -> bool:
+    """One rule for every conversation, sensitive or not: no agreement, no queue."""
+    return improve_consent(events)
 
 
 def candidates(events: list[dict], settings: ReviewSettings) -> list[Candidate]:

@@ -13,13 +13,18 @@ DEFAULT_SETTINGS = ROOT / "data" / "review" / "settings.yml"
 
 @dataclass(frozen=True)
 class ReviewSettings:
-    """What counts as "not understood well" and how the review page groups messages."""
+    """What counts as "not understood well", how the review page groups messages, and when the
+    question "may your messages help improve the assistant?" must not be asked."""
 
     low_confidence_threshold: float = 0.6
     yes_no_questions: frozenset[str] = frozenset({"utter_delete_confirm"})
     handoff_context_messages: int = 3
     handoff_skip_intents: frozenset[str] = frozenset({"talk_to_human", "affirm", "deny"})
     group_similarity: float = 0.5
+    quiet_intents: frozenset[str] = frozenset(
+        {"emergency", "violence_support", "child_protection", "talk_to_human", "delete_my_data"}
+    )
+    quiet_actions: frozenset[str] = frozenset({"action_handoff", "action_offer_callback", "callback_form"})
 
     @classmethod
     def load(cls, path: Path = DEFAULT_SETTINGS) -> ReviewSettings:
@@ -35,6 +40,8 @@ class ReviewSettings:
             handoff_context_messages=int(data.get("handoff_context_messages", cls.handoff_context_messages)),
             handoff_skip_intents=frozenset(data.get("handoff_skip_intents") or cls.handoff_skip_intents),
             group_similarity=float(data.get("group_similarity", cls.group_similarity)),
+            quiet_intents=frozenset(data.get("consent_question_never_after_intents") or cls.quiet_intents),
+            quiet_actions=frozenset(data.get("consent_question_never_after_actions") or cls.quiet_actions),
         )
         if not 0 < settings.low_confidence_threshold <= 1:
             raise ValueError(f"{path}: low_confidence_threshold must be in (0, 1]")

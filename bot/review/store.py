@@ -80,6 +80,18 @@ class ReviewStore:
                 sa.delete(ReviewItem).where(ReviewItem.conversation_hash == conversation_hash)
             ).rowcount
 
+    def revoke(self, conversation_hash: str) -> int:
+        """The citizen withdrew her agreement: deletes every item of her conversation; returns how many.
+
+        Pending items leave the queue at once, and the records of decided ones go too. An example
+        already accepted stays in the training data: it is content without any link to the
+        conversation (nlu_writer), confirmed by an editor to hold nothing personal.
+        """
+        with self.sessions.begin() as session:
+            return session.execute(
+                sa.delete(ReviewItem).where(ReviewItem.conversation_hash == conversation_hash)
+            ).rowcount
+
     def purge_expired(self, now: float | None = None) -> int:
         """Deletes items past their conversation's retention period; returns how many."""
         now = time.time() if now is None else now

@@ -10,6 +10,12 @@ On SQLite the database is switched to write-ahead logging: a turn's commit then 
 the log instead of several of the database and its rollback journal (commits were 7 % of an
 instance's CPU time under `make bench-load`), readers such as `make purge` no longer block the
 assistant, and with SQLite's default ``synchronous=FULL`` a committed turn is still on disk.
+
+Every copy goes with the conversation: the erase hooks delete its handoffs (transcript, callback
+number), review items and WhatsApp bookkeeping, and a ``conversation_erased`` event tells the
+event broker's consumers to forget it (bot/privacy/event_broker.py). In the production profile
+the store refuses to start when a setting those erasures need is missing
+(bot/privacy/erase_settings.py), rather than erase a pod-local file.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
+from bot.privacy.erase_settings import require_erase_settings
+from bot.privacy.event_broker import erase_event
 from bot.privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -88,6 +96,14 @@ def _erase_review_items(sender_id: str, channel: str | None) -> None:
     erase_review_items(sender_id, channel)
 
 
+def _erase_whatsapp_bookkeeping(sender_id: str, channel: str | None) -> None:
+    """Whatever channel is enabled in this process: the rows are in the shared channel database."""
+    if sender_id.startswith("wa-"):
+        from bot.channels.store import channel_store
+
+        channel_store().forget_conversation(sender_id)
+
+
 def _channel_of(tracker: DialogueStateTracker) -> str | None:
     latest = tracker.get_last_event_for(UserUttered)
     return getattr(latest, "input_channel", None) if latest else None
@@ -97,6 +113,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` plus erase-on-request with an anonymous audit trail."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        require_erase_settings(event_broker=kwargs.get("event_broker"))  # before any connection
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
@@ -104,6 +121,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         _metadata.create_all(self.engine, checkfirst=True)
         register_erase_hook(_erase_handoffs)  # the handoff record and its transcript go too
         register_erase_hook(_erase_review_items)  # and the messages collected for the review queue
+        register_erase_hook(_erase_whatsapp_bookkeeping)  # and the contact's message ids and time
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Saves the turn, or erases the whole conversation if the turn confirmed an erase."""
@@ -149,5 +167,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
             )
             session.commit()
         logger.info("Conversation erased at the citizen's request (%d events, channel %s)", deleted, channel)
+        if self.event_broker is not None:  # consumers forget their copies (published under a hashed id)
+            self.event_broker.publish(erase_event(sender_id, "citizen_request"))
         run_erase_hooks(sender_id, channel)  # channels erase what they hold (e.g. Telegram messages)
         return deleted
