@@ -63,7 +63,7 @@ lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests scripts
 	$(VENV)/bin/ruff format --check bot actions tests scripts
 
-test: train lint ## lint, then the whole test suite
+test: train lint deploy-check ## lint, deploy-check, then the whole test suite
 	$(PY) -m pytest
 
 retrain-check: install ## train a candidate on the current data, refuse if any variety's held-out F1 drops (MARGIN=0.02)
@@ -78,10 +78,14 @@ eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=int
 eval-blind: train ## the trained model on the blind NLU set, per variety (errors in reports/tmp/)
 	$(PY) -m scripts.evaluate_blind
 
+deploy-check: install ## render deploy/k8s and check it, compose.yaml and the Dockerfile offline (docs/deploy.md)
+	$(PY) -m scripts.deploy_check
+
 bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
 .PHONY: help install i18n-compile i18n-check i18n-extract i18n-update train run shell validate lint test eval eval-blind bench \
+  deploy-check \
   retrain-check coverage
 
 purge: install ## delete conversations past their retention period (data/privacy/retention.yml)
@@ -125,7 +129,11 @@ bench-load: train ## p50/p95/p99 and msg/s at 10/50/200 conversations: embedded,
 	@bash scripts/ensure_nginx.sh
 	$(PY) -m scripts.bench_load
 
-.PHONY: run-prod bench-load
+bench-cpu: train ## CPU ms per message of each process of the production profile (docs/capacity.md)
+	@bash scripts/ensure_nginx.sh
+	$(PY) -m scripts.bench_cpu
+
+.PHONY: run-prod bench-load bench-cpu
 
 console: install ## the caseworker console alone (http://127.0.0.1:$CONSOLE_PORT, default 5006)
 	$(PY) -m bot.console
