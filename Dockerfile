@@ -61,4 +61,4 @@ EXPOSE 5005 5055 5006
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['HEALTH_PORT'] + '/health', timeout=4)"]
 # Default process: a Rasa server (the API token comes from RASA_TOKEN at run time).
-CMD ["sh", "-c", "exec python -m rasa run --model models/jisr.tar.gz --endpoints endpoints.prod.yml --credentials credentials.yml --port 5005 --enable-api --auth-token \"$RASA_TOKEN\""]
+CMD ["python", "-m", "bot.ops.rasa_server", "run", "--model", "models/jisr.tar.gz", "--endpoints", "endpoints.prod.yml", "--credentials", "credentials.yml", "--port", "5005", "--enable-api"]

@@ -228,6 +228,15 @@ def test_rasa_without_the_erase_hooks_variables_is_refused(objects, contract):
     assert any(p.startswith("Deployment/jisr-rasa container rasa (rasa) lacks REVIEW_SALT") for p in problems)
 
 
+def test_a_secret_on_the_command_line_is_refused(objects, contract):
+    """Rasa's own --auth-token would show the API secret to every local user in /proc/<pid>/cmdline."""
+    rasa = container(objects, "jisr-rasa")
+    rasa["command"] = [*rasa["command"], "--auth-token", "$(RASA_TOKEN)"]
+    problems = kube_rules.secrets(objects, contract)
+    assert any("--auth-token puts a secret on the command line" in p for p in problems), problems
+    assert any("a secret is expanded into the command line: $(RASA_TOKEN)" in p for p in problems), problems
+
+
 def test_a_required_secret_marked_optional_or_hidden_in_envfrom_is_refused(objects, contract):
     console = container(objects, "jisr-console")
     for env in console["env"]:

@@ -309,6 +309,10 @@ def availability(objects: list[dict]) -> list[str]:
 
 
 # -- secrets and the environment contract --------------------------------------------------------------
+#: Command-line flags that would carry a secret (every local user can read a process's argv).
+SECRET_FLAGS = frozenset({"--auth-token", "--jwt-secret", "--password"})
+
+
 def _is_secret(name: str, contract: Contract) -> bool:
     variable = contract.variables.get(name)
     return variable.secret if variable is not None else bool(SECRET_NAME.search(name))
@@ -331,6 +335,12 @@ def secrets(objects: list[dict], contract: Contract) -> list[str]:
             source = env.get("valueFrom") or {}
             if "configMapKeyRef" in source and _is_secret(env["name"], contract):
                 problems.append(f"{container}: the secret {env['name']} comes from a ConfigMap")
+        argv = [str(a) for a in (container.spec.get("command") or []) + (container.spec.get("args") or [])]
+        for flag in SECRET_FLAGS & set(argv):
+            problems.append(f"{container}: {flag} puts a secret on the command line (readable in /proc)")
+        for arg in argv:
+            if any(f"$({name})" in arg for name in contract.secrets()):
+                problems.append(f"{container}: a secret is expanded into the command line: {arg}")
     return problems
 
 
