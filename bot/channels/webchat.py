@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, List
+from urllib.parse import quote
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.citizen_input import typed_text
 from bot.channels.conversation_ids import WEBCHAT, belongs_to
@@ -37,6 +38,23 @@ BOT_EVENT = "bot_uttered"
 SOCKETIO_PATH = "/socket.io"
 #: Largest socket.io packet accepted; a citizen's message is cut far below this by ``prepare_text``.
 MAX_PACKET_BYTES = 16 * 1024
+
+
+def pubsub_manager(environ: dict[str, str] | None = None) -> AsyncRedisManager | None:
+    """Redis publish/subscribe between Rasa instances, when Redis is configured (``REDIS_HOST``).
+
+    A caseworker's reply is pushed by whichever instance the delivery worker reaches, while the
+    citizen's page is connected to one instance: through Redis every instance emits to its own sockets.
+    """
+    env = os.environ if environ is None else environ
+    url = env.get("WEBCHAT_REDIS_URL")
+    if not url and env.get("REDIS_HOST"):
+        password = quote(env.get("REDIS_PASSWORD") or "", safe="")
+        auth = f":{password}@" if password else ""
+        url = f"redis://{auth}{env['REDIS_HOST']}:{env.get('REDIS_PORT') or 6379}/{env.get('REDIS_DB') or 0}"
+    if not url:
+        return None
+    return AsyncRedisManager(url, channel=f"{env.get('REDIS_KEY_PREFIX') or 'jisr'}-webchat")
 
 
 class WebChatOutput(SocketIOOutput):
@@ -116,7 +134,12 @@ class WebChatInput(SocketIOInput):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=MAX_PACKET_BYTES)
+        sio = AsyncServer(
+            async_mode="sanic",
+            client_manager=pubsub_manager(),
+            cors_allowed_origins=[],
+            max_http_buffer_size=MAX_PACKET_BYTES,
+        )
         self.sio = sio
         webchat = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
 

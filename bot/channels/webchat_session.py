@@ -15,6 +15,7 @@ becomes a payload.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -43,8 +44,7 @@ def _b64(raw: bytes) -> str:
 def load_secret(environ: dict[str, str] | None = None) -> bytes:
     """The signing secret: ``WEBCHAT_SECRET`` when set, else the installation's secret file.
 
-    The file is created on first use with mode 0600 (``O_EXCL``, so two processes starting at once
-    agree on one secret).
+    The file is created on first use, readable by its owner only.
     """
     env = os.environ if environ is None else environ
     configured = env.get(SECRET_ENV, "")
@@ -53,18 +53,30 @@ def load_secret(environ: dict[str, str] | None = None) -> bytes:
             raise ValueError(f"{SECRET_ENV} must be at least {MIN_SECRET_BYTES} bytes long")
         return configured.encode()
     path = Path(env.get(SECRET_FILE_ENV) or DEFAULT_SECRET_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_bytes().strip()
-        if len(secret) < MIN_SECRET_BYTES:
-            raise ValueError(f"{path} holds a secret shorter than {MIN_SECRET_BYTES} bytes") from None
-        return secret
-    with os.fdopen(descriptor, "wb") as handle:
-        secret = secrets.token_urlsafe(48).encode()
-        handle.write(secret)
+    if not path.exists():
+        _create_secret_file(path)
+    secret = path.read_bytes().strip()
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ValueError(f"{path} holds a secret shorter than {MIN_SECRET_BYTES} bytes")
     return secret
+
+
+def _create_secret_file(path: Path) -> None:
+    """Writes a new random secret to ``path`` (0600) unless another process got there first.
+
+    The secret is written to a private temporary file and then hard-linked into place, which fails
+    when the file exists: instances starting at the same moment all end up reading one complete secret.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(secrets.token_urlsafe(48).encode())
+        with contextlib.suppress(FileExistsError):  # another instance created it first
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def lifetime_seconds(environ: dict[str, str] | None = None) -> float:

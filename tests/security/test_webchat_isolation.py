@@ -122,3 +122,18 @@ def test_typed_rasa_payload_sets_no_slot(assistant):
         for e in tracker["events"]
         if e.get("event") == "user"
     )
+
+
+def test_button_payload_with_a_forged_signature_sets_no_slot(assistant):
+    """Attack: a web-chat client sends a Rasa payload as a "button" with a made-up or another conversation's signature."""
+    city = f"Zq{uuid.uuid4().hex[:8]}"
+
+    async def attack() -> None:
+        async with WebChatClient(assistant.url) as attacker:
+            await attacker.request_session()
+            payload = "/find_center" + dumps({"city": city})
+            await attacker.say(payload, payload=payload, signature="A" * 43)
+
+    run(attack())
+    (conversation,) = conversations_containing(assistant.tracker_db, city)
+    assert assistant.tracker(conversation)["slots"].get("city") != city

@@ -21,7 +21,8 @@
     var item = document.createElement("li");
     item.className = role;
     item.appendChild(label(role === "bot" ? body.dataset.assistant : body.dataset.you));
-    var words = document.createElement("span");
+    var words = document.createElement("div");
+    words.className = "text";
     words.dir = "auto";
     words.textContent = text;
     item.appendChild(words);
