@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 import socketio
 
+REPLY_WAIT = 20.0
+
 
 class WebChatClient:
     """One socket.io connection; records every bot message and session confirmation it receives."""
@@ -35,7 +37,8 @@ class WebChatClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.sio.disconnect()
+        # Like a closed tab: without waiting for the pending long-poll to return (up to 25 s).
+        await self.sio.eio.disconnect(abort=True)
 
     async def request_session(self, session_id: Any = None) -> Any:
         """Asks for ``session_id`` (or a new session); returns what the server confirmed."""
@@ -46,10 +49,17 @@ class WebChatClient:
         return confirmed.get("session_id") if isinstance(confirmed, dict) else confirmed
 
     async def say(self, text: str, session_id: Any = None, **extra: Any) -> list[dict[str, Any]]:
-        """Sends ``text`` (with the ``session_id`` a widget would send) and returns the replies to it."""
+        """Sends ``text`` (with the ``session_id`` a widget would send) and returns the replies to it.
+
+        Waits for the first reply for at most ``REPLY_WAIT`` seconds without failing: a test then checks
+        the trackers, which tell what the message did even when no reply reached this client.
+        """
         before = len(self.received)
         await self.sio.emit("user_uttered", {"message": text, "session_id": session_id, **extra})
-        await self.wait(lambda: len(self.received) > before, "a reply")
+        try:
+            await self.wait(lambda: len(self.received) > before, "a reply", timeout=REPLY_WAIT)
+        except AssertionError:
+            return []
         await asyncio.sleep(1.0)  # the rest of a multi-message answer
         return self.received[before:]
 
