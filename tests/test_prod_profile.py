@@ -9,6 +9,7 @@ Tests run in file order and each leaves the profile healthy for the next.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -32,6 +33,7 @@ from bot.ops.replies import HANDOFF_OFFER, RETRY_LATER, TEMPORARY_PROBLEM
 from bot.training import ROOT
 from tests.conftest import free_port
 from tests.prod_services import PrivatePostgres, PrivateRedis, rabbitmqctl
+from tests.security.webchat_client import WebChatClient
 
 CONVERSATIONS = int(os.environ.get("JISR_CONSISTENCY_CONVERSATIONS", 200))
 MESSAGES = int(os.environ.get("JISR_CONSISTENCY_MESSAGES", 20))
@@ -433,3 +435,30 @@ def test_events_survive_a_broker_restart(prod):
     senders = _consume_senders(prod.queue)
     assert senders.count(before) == count  # every event from before the restart is still there
     assert after in senders
+
+
+# --- web chat through the proxy -------------------------------------------------------------------
+
+
+def test_web_chat_page_and_pushes_work_through_the_proxy(prod):
+    """The page and socket.io go through nginx; pushes sent round robin over both instances all arrive."""
+    status, headers, page = http("GET", f"{prod.public_url}/webhooks/webchat/?lang=fr")
+    assert status == 200 and b'dir="ltr"' in page
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+    async def chat() -> None:
+        async with WebChatClient(prod.public_url) as client:
+            token = await client.request_session()
+            assert await client.say("salam")
+            conversation = f"web-{token.split('.')[0]}"
+            push_url = f"{prod.api_url}/conversations/{conversation}/trigger_intent?output_channel=latest"
+            delivered_by = set()
+            for push in range(1, 5):  # round robin: both instances deliver pushes
+                before = len(client.received)
+                status, headers, _ = await asyncio.to_thread(http, "POST", push_url, {"name": "greet"})
+                assert status == 200
+                delivered_by.add(headers.get("X-Jisr-Instance"))
+                await client.wait(lambda count=before: len(client.received) > count, f"push {push}")
+            assert len(delivered_by) == 2, delivered_by
+
+    asyncio.run(chat())
