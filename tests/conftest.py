@@ -94,6 +94,25 @@ class RunningAssistant:
         assert status == 200, body
         return json.loads(body)
 
+    def append_events(self, sender: str, events: list[dict]) -> None:
+        """Stores ``events`` in ``sender``'s conversation (sets up another channel's conversation)."""
+        request = urllib.request.Request(
+            f"{self.url}/conversations/{sender}/tracker/events", data=json.dumps(events).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+
+    def trigger_intent(self, sender: str, intent: str, entities: dict | None = None) -> None:
+        """Runs ``intent`` in ``sender``'s conversation; replies go to its latest channel (a push)."""
+        request = urllib.request.Request(
+            f"{self.url}/conversations/{sender}/trigger_intent?output_channel=latest",
+            data=json.dumps({"name": intent, "entities": entities or {}}).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+
 
 @pytest.fixture(scope="session")
 def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:

@@ -34,7 +34,7 @@ def test_a_channel_without_its_variables_is_off(assistant, channel, missing):
     assert assistant.say("test-channels-off", "salam")  # the rest of the assistant works
 
 
-@pytest.mark.parametrize("sender", ["tg-123456", "wa-212600000000", "TG-1"])
+@pytest.mark.parametrize("sender", ["tg-123456", "wa-212600000000", "TG-1", "web-abc", " Web-abc"])
 def test_rest_clients_cannot_use_a_messaging_conversation(assistant, sender):
     status, body = assistant.post_raw(json.dumps({"sender": sender, "message": "/affirm"}).encode())
-    assert status == 400 and b"tg- or wa-" in body
+    assert status == 400 and b"other channels' conversations" in body

@@ -9,6 +9,7 @@ Tests run in file order and each leaves the profile healthy for the next.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -36,6 +37,7 @@ from bot.review.identity import conversation_hash
 from bot.training import ROOT
 from tests.conftest import free_port
 from tests.prod_services import PrivatePostgres, PrivateRedis, rabbitmqctl
+from tests.security.webchat_client import WebChatClient
 
 CONVERSATIONS = int(os.environ.get("JISR_CONSISTENCY_CONVERSATIONS", 200))
 MESSAGES = int(os.environ.get("JISR_CONSISTENCY_MESSAGES", 20))
@@ -45,11 +47,13 @@ DAY = 86400.0
 SERVICES_BUTTON = "/ask_services"
 
 
-def http(method: str, url: str, body: dict | None = None, timeout: float = 60) -> tuple[int, dict, bytes]:
+def http(
+    method: str, url: str, body: dict | None = None, timeout: float = 60, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
     """Status, headers and body of one request (an HTTP error is an answer, not an exception)."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -465,3 +469,33 @@ def test_events_survive_a_broker_restart(prod):
     assert before not in senders and after not in senders
     assert senders.count(before_id) == count  # every event from before the restart is still there
     assert after_id in senders
+
+
+# --- web chat through the proxy -------------------------------------------------------------------
+
+
+def test_web_chat_page_and_pushes_work_through_the_proxy(prod):
+    """The page and socket.io go through nginx; pushes sent round robin over both instances all arrive."""
+    status, headers, page = http("GET", f"{prod.public_url}/webhooks/webchat/?lang=fr")
+    assert status == 200 and b'dir="ltr"' in page
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+    async def chat() -> None:
+        async with WebChatClient(prod.public_url) as client:
+            token = await client.request_session()
+            assert await client.say("salam")
+            conversation = f"web-{token.split('.')[0]}"
+            push_url = f"{prod.api_url}/conversations/{conversation}/trigger_intent?output_channel=latest"
+            delivered_by = set()
+            for push in range(1, 5):  # round robin: both instances deliver pushes
+                before = len(client.received)
+                auth = rasa_api.auth_headers(prod.env)
+                status, headers, _ = await asyncio.to_thread(
+                    http, "POST", push_url, {"name": "greet"}, 60, auth
+                )
+                assert status == 200
+                delivered_by.add(headers.get("X-Jisr-Instance"))
+                await client.wait(lambda count=before: len(client.received) > count, f"push {push}")
+            assert len(delivered_by) == 2, delivered_by
+
+    asyncio.run(chat())

@@ -1,7 +1,7 @@
 """Turns what a citizen sent on a messaging app into the text Rasa receives.
 
 Typed text goes through the same cleaning as every channel (``incoming.prepare_text``). A typed
-leading ``/`` is dropped: on Telegram and WhatsApp only buttons send Rasa payloads
+leading ``/`` is dropped: on Telegram, WhatsApp and web chat only buttons send Rasa payloads
 (``/intent{"entity": …}``), so a citizen cannot set intents or slots by typing one.
 """
 

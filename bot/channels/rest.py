@@ -15,11 +15,10 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from bot.channels.conversation_ids import RESERVED_PREFIXES, is_reserved
 from bot.channels.incoming import location_payload, prepare_text
 
 MAX_SENDER_CHARS = 128
-#: Conversation ids of the messaging channels: a REST client may not read or erase those conversations.
-RESERVED_SENDER_PREFIXES = ("tg-", "wa-")
 
 
 class JisrRestInput(RestInput):
@@ -44,9 +43,9 @@ class JisrRestInput(RestInput):
             raise InvalidUsage(
                 f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
             )
-        if sender.strip().lower().startswith(RESERVED_SENDER_PREFIXES):
+        if is_reserved(sender):
             raise InvalidUsage(
-                "'sender' may not start with tg- or wa- (Telegram and WhatsApp conversations)."
+                f"'sender' may not start with {', '.join(RESERVED_PREFIXES)} (other channels' conversations)."
             )
         return sender
 

@@ -40,6 +40,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
 from bot.channels.citizen_input import button_payload, shared_location, typed_text
+from bot.channels.conversation_ids import CHANNEL_PREFIXES, TELEGRAM
 from bot.channels.conversation_locale import conversation_locale
 from bot.channels.retry import RetryPolicy, with_retries
 from bot.channels.settings import http_timeout, read_settings
@@ -53,7 +54,7 @@ from bot.privacy.erase_hooks import register_erase_hook
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-SENDER_PREFIX = "tg-"
+SENDER_PREFIX = CHANNEL_PREFIXES[TELEGRAM]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64

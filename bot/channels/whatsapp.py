@@ -29,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.citizen_input import button_payload, shared_location, typed_text
+from bot.channels.conversation_ids import CHANNEL_PREFIXES, WHATSAPP
 from bot.channels.conversation_locale import conversation_locale
 from bot.channels.retry import Retryable, RetryPolicy, with_retries
 from bot.channels.settings import http_timeout, read_settings
@@ -42,7 +43,7 @@ from bot.privacy.erase_hooks import register_erase_hook
 logger = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
-SENDER_PREFIX = "wa-"
+SENDER_PREFIX = CHANNEL_PREFIXES[WHATSAPP]
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 TEXT_LIMIT = 4096
 INTERACTIVE_BODY_LIMIT = 1024
