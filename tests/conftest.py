@@ -96,22 +96,16 @@ class RunningAssistant:
 
     def append_events(self, sender: str, events: list[dict]) -> None:
         """Stores ``events`` in ``sender``'s conversation (sets up another channel's conversation)."""
-        request = urllib.request.Request(
-            f"{self.url}/conversations/{sender}/tracker/events", data=json.dumps(events).encode(),
-            headers={"Content-Type": "application/json"},
-        )  # fmt: skip
-        with urllib.request.urlopen(request, timeout=60) as response:
-            response.read()
+        status, body = self.api("POST", f"/conversations/{sender}/tracker/events", events)
+        assert status == 200, body
 
     def trigger_intent(self, sender: str, intent: str, entities: dict | None = None) -> None:
         """Runs ``intent`` in ``sender``'s conversation; replies go to its latest channel (a push)."""
-        request = urllib.request.Request(
-            f"{self.url}/conversations/{sender}/trigger_intent?output_channel=latest",
-            data=json.dumps({"name": intent, "entities": entities or {}}).encode(),
-            headers={"Content-Type": "application/json"},
+        status, body = self.api(
+            "POST", f"/conversations/{sender}/trigger_intent?output_channel=latest",
+            {"name": intent, "entities": entities or {}},
         )  # fmt: skip
-        with urllib.request.urlopen(request, timeout=60) as response:
-            response.read()
+        assert status == 200, body
 
 
 @pytest.fixture(scope="session")
