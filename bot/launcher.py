@@ -22,6 +22,17 @@ DEFAULT_ACTIONS_PORT = 5055
 DEFAULT_CONSOLE_PORT = 5006
 
 
+#: Largest request body the Rasa server reads (Sanic's default is 100 MB). Channel webhooks have a
+#: tighter limit of their own (``CHANNEL_MAX_BODY_BYTES``); this one guards every other endpoint.
+REQUEST_MAX_BYTES = 1024 * 1024
+
+
+def request_limits(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with Sanic's request body limit (``SANIC_REQUEST_MAX_SIZE``) unless already set."""
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))
+    return env
+
+
 def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
     """Environment shared by both processes (embedded defaults unless already set)."""
     env = dict(os.environ)
@@ -30,7 +41,7 @@ def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SANIC_REGISTER", "False")
-    return env
+    return request_limits(env)
 
 
 def action_server_command(port: int) -> list[str]:
