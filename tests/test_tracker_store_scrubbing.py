@@ -109,3 +109,25 @@ def test_ordinary_messages_outside_the_form_are_stored_as_written():
     events = [UserUttered("appelez le 8350, mon numéro 0612345678", {"name": "inform"})]
     assert scrub_new_events(events) == 0
     assert events[0].text == "appelez le 8350, mon numéro 0612345678"
+
+
+def test_the_event_broker_gets_each_new_event_once_and_scrubbed(tmp_path):
+    """Rasa's file event broker (a real one): what it receives is what the store wrote, no more."""
+    from rasa.core.brokers.file import FileEventBroker
+
+    log = tmp_path / "events.log"
+    store = ErasingSQLTrackerStore(
+        domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), event_broker=FileEventBroker(str(log))
+    )
+    tracker = DialogueStateTracker("broker-1", DOMAIN.slots)
+    _asked_for_the_number(tracker)
+    asyncio.run(store.save(tracker))
+    tracker.update_with_events(
+        [UserUttered("06. 61. 23. 45. 78", {"name": "inform", "confidence": 0.9})], DOMAIN
+    )
+    asyncio.run(store.save(tracker))
+    published = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["event"], e.get("text")) for e in published] == [
+        (e["event"], e.get("text")) for e in _stored(store, "broker-1")
+    ]
+    assert [e["text"] for e in published if e["event"] == "user"] == ["[phone]"]
