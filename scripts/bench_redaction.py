@@ -13,7 +13,7 @@ import time
 from bot.privacy import phone_numbers
 from bot.privacy.redaction import redact
 
-SIZES = (1_000, 16_000, 1_000_000)
+SIZES = (1_000, 16_000, 256_000, 1_000_000)
 SHAPES = {
     "Darija sentence with 8350": "bghit nhder m3a chi wa7ed f 8350 ",
     "French sentence": "Je voudrais savoir comment obtenir la carte de handicap. ",
@@ -50,11 +50,19 @@ def timed(text: str) -> float:
 
 
 def main() -> None:
-    print(f"{'shape':28s}" + "".join(f"{size // 1000:>8d} kB" for size in SIZES) + "   1 MB / 16 kB")
+    print("time to redact (cost per character)")
+    print(f"{'shape':27s}" + "".join(f"{_size(size):>20s}" for size in SIZES))
     for name, unit in SHAPES.items():
-        times = [timed(text_of(unit, size, random.Random(size))) for size in SIZES]
-        cells = "".join(f"{t * 1000:8.1f} ms" for t in times)
-        print(f"{name:28s}{cells}   {times[2] / times[1]:8.0f}")
+        times = [(size, timed(text_of(unit, size, random.Random(size)))) for size in SIZES]
+        print(f"{name:27s}" + "".join(f"{_cell(size, t):>20s}" for size, t in times))
+
+
+def _size(size: int) -> str:
+    return f"{size // 1000} kB" if size < 1_000_000 else f"{size // 1_000_000} MB"
+
+
+def _cell(size: int, seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms ({seconds * 1e6 / size:.2f} µs)"
 
 
 if __name__ == "__main__":
