@@ -167,6 +167,7 @@ def measure(url: str) -> None:
     print(f"{CITIZENS} citizens × {MESSAGES_PER_CITIZEN} messages, pause {PAUSE_SECONDS[0]}–{PAUSE_SECONDS[1]} s;"
           f" attacker: {len(OVERSIZED) // 1000} kB messages back to back")  # fmt: skip
     print(f"{'channel':9s} {'phase':14s} {'p50':>9s} {'p95':>9s}  messages")
+    citizens(CHANNELS[0](url), 500_000)  # warm-up round, not reported: the first one after start is slow
     for number, factory in enumerate(CHANNELS):
         channel = factory(url)
         for warm_up in range(3):
