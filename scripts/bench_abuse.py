@@ -8,6 +8,9 @@ time is the channel's round trip: REST answers in the response; the Telegram and
 answer once the turn is processed and the reply sent to the local API stub.
 
 Channels are plug-ins (``CHANNELS``): one class with ``send(conversation, text)`` per channel.
+A last phase measures the REST citizens while a web chat (socket.io) client, inside the callback
+form, sends a 32,000-digit "phone number" every two seconds: each such turn used to re-redact the
+whole form history on the event loop.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -28,6 +32,7 @@ from bot.training import MODEL_FILE, ROOT
 from scripts.bench import percentile
 from tests.channel_api_stub import ApiStub
 from tests.channel_clients import (
+    WebChatClient,
     post_json,
     post_telegram,
     post_whatsapp,
@@ -47,6 +52,12 @@ ORDINARY = [
     "شكرا بزاف",
 ]
 OVERSIZED = ("0612345678" * 10_000) + ("bghit nhder m3a chi wa7ed " * 4_000)  # ~200 kB
+DIGITS = "0123456789" * 3_200
+CALLBACK_FORM = [
+    "Je voudrais parler à une personne, pas à un robot",
+    '/inform{"share_scope": "summary"}',
+    "/affirm",
+]
 TELEGRAM_TOKEN, TELEGRAM_SECRET = "1:bench-abuse", "bench-abuse-secret"
 WHATSAPP_APP_SECRET, WHATSAPP_PHONE_ID = "bench-abuse-app-secret", "3099"
 
@@ -137,6 +148,47 @@ def under_attack(channel: Channel, first_conversation: int) -> tuple[list[float]
         thread.join(timeout=600)
 
 
+def under_digit_flood(url: str, tracker_db: Path) -> tuple[list[float], int]:
+    """REST citizens' reply times while a web chat client floods the callback form with digits."""
+    session = f"bench-flood-{random.randrange(10**9)}"
+    client = WebChatClient(url, session)
+    for count, text in enumerate(CALLBACK_FORM, start=1):
+        client.send(text)
+        _wait_stored(tracker_db, session, count)
+    done, sent = threading.Event(), [0]
+
+    def flood() -> None:
+        while not done.wait(2.0):
+            try:
+                client.send(DIGITS)
+            except Exception:  # the server dropped the client (a stalled server misses its pings)
+                return
+            sent[0] += 1
+
+    thread = threading.Thread(target=flood, daemon=True)
+    thread.start()
+    time.sleep(2.5)
+    try:
+        return citizens(Rest(url), 900_000), sent[0]
+    finally:
+        done.set()
+        thread.join(timeout=10)
+        client.close()
+
+
+def _wait_stored(tracker_db: Path, sender: str, count: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sqlite3.connect(tracker_db) as db:
+            stored = db.execute(
+                "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+            ).fetchone()[0]
+        if stored >= count:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"web chat message {count} was not processed")
+
+
 def _env(stub: ApiStub, actions_port: int, tmp: Path) -> dict[str, str]:
     env = service_env(actions_port, tmp / "tracker.db")
     for name in [n for n in env if n.startswith(("TELEGRAM_", "WHATSAPP_"))]:
@@ -163,7 +215,7 @@ def _ms(values: list[float], q: float) -> str:
     return f"{percentile(values, q) * 1000:6.0f} ms" if values else "   n/a"
 
 
-def measure(url: str) -> None:
+def measure(url: str, tracker_db: Path) -> None:
     print(f"{CITIZENS} citizens × {MESSAGES_PER_CITIZEN} messages, pause {PAUSE_SECONDS[0]}–{PAUSE_SECONDS[1]} s;"
           f" attacker: {len(OVERSIZED) // 1000} kB messages back to back")  # fmt: skip
     print(f"{'channel':9s} {'phase':14s} {'p50':>9s} {'p95':>9s}  messages")
@@ -177,6 +229,9 @@ def measure(url: str) -> None:
         attacked, oversized = under_attack(channel, 1_000 * (2 * number + 2))
         print(f"{channel.name:9s} {'under attack':14s} {_ms(attacked, 50)} {_ms(attacked, 95)}  "
               f"{len(attacked)} (attacker sent {oversized} oversized)")  # fmt: skip
+    flooded, digits_sent = under_digit_flood(url, tracker_db)
+    print(f"{'REST':9s} {'digit flood':14s} {_ms(flooded, 50)} {_ms(flooded, 95)}  "
+          f"{len(flooded)} (web chat client in the callback form sent {digits_sent} × 32 k digits)")  # fmt: skip
     print(f"(load average after measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
@@ -193,7 +248,7 @@ def main() -> None:
             processes.append(subprocess.Popen(rasa_server_command(rasa_port, MODEL_FILE), cwd=ROOT, env=env,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
             wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
-            measure(f"http://127.0.0.1:{rasa_port}")
+            measure(f"http://127.0.0.1:{rasa_port}", Path(tmp) / "tracker.db")
         finally:
             stop(processes)
             stub.stop()
