@@ -151,3 +151,11 @@ bench-handoff: train ## relay latency of a live handoff, both ways, through Rasa
 	$(PY) -m scripts.bench_handoff
 
 .PHONY: bench-handoff
+
+bench-redaction: install ## time to redact 1 kB, 16 kB and 1 MB of text of several shapes (linear growth)
+	$(PY) -m scripts.bench_redaction
+
+bench-abuse: train ## p50/p95 reply time of 20 citizens per channel, alone and while one client floods it
+	$(PY) -m scripts.bench_abuse
+
+.PHONY: bench-redaction bench-abuse

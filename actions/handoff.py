@@ -25,10 +25,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.asks import _Ask
 from actions.locale import button, tracker_locale
-from bot.handoff.callback_crypto import encrypt_phone, normalise_phone
+from bot.handoff.callback_crypto import encrypt_phone
 from bot.handoff.office_hours import OfficeHours
 from bot.handoff.store import HandoffStore
 from bot.i18n.render import render_text
+from bot.privacy.phone_numbers import parse_callback_number
+from bot.privacy.redaction import PLACEHOLDERS
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +125,20 @@ def transcript(tracker: Tracker) -> list[tuple[str, str, float]]:
             lines.append(("citizen", text, float(event.get("timestamp") or 0)))
         elif kind == "bot" and text:
             lines.append(("bot", text, float(event.get("timestamp") or 0)))
+    return lines
+
+
+def transcript_without_latest_answer(tracker: Tracker) -> list[tuple[str, str, float]]:
+    """The transcript with the citizen's latest message (the number just typed) masked.
+
+    The number is stored encrypted; the copied transcript must not hold it in clear.
+    """
+    lines = transcript(tracker)
+    for index in range(len(lines) - 1, -1, -1):
+        author, _text, at = lines[index]
+        if author == "citizen":
+            lines[index] = (author, PLACEHOLDERS["phone"], at)
+            break
     return lines
 
 
@@ -245,7 +261,7 @@ class ValidateCallbackForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         locale = tracker_locale(tracker)
-        phone = normalise_phone(str(value or ""))
+        phone = parse_callback_number(str(value or ""))
         if phone is None:
             dispatcher.utter_message(text=render_text("utter_callback_phone_invalid", locale))
             return {"callback_phone": None}
@@ -259,7 +275,7 @@ class ValidateCallbackForm(FormValidationAction):
             priority=priority,
             consent_scope=scope,
             summary={"topic": topic, "language": locale},
-            history=transcript(tracker),
+            history=transcript_without_latest_answer(tracker),
             kind="callback",
             callback_phone=encrypt_phone(phone),
         )

@@ -23,6 +23,17 @@ DEFAULT_ACTIONS_PORT = 5055
 DEFAULT_CONSOLE_PORT = 5006
 
 
+#: Largest request body the Rasa server reads (Sanic's default is 100 MB). Channel webhooks have a
+#: tighter limit of their own (``CHANNEL_MAX_BODY_BYTES``); this one guards every other endpoint.
+REQUEST_MAX_BYTES = 1024 * 1024
+
+
+def request_limits(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with Sanic's request body limit (``SANIC_REQUEST_MAX_SIZE``) unless already set."""
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))
+    return env
+
+
 def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
     """Environment shared by both processes (embedded defaults unless already set)."""
     env = dict(os.environ)
@@ -33,7 +44,7 @@ def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
     env.setdefault("SANIC_REGISTER", "False")
     if not env.get(rasa_api.TOKEN_ENV):  # the HTTP API never runs open: one random secret per install
         env.setdefault(rasa_api.TOKEN_FILE_ENV, str(rasa_api.ensure_token_file()))
-    return env
+    return request_limits(env)
 
 
 def action_server_command(port: int) -> list[str]:

@@ -1,34 +1,11 @@
-"""Callback numbers: Moroccan formats recognised, stored only encrypted."""
+"""Callback numbers are stored only encrypted (formats: tests/test_phone_numbers.py)."""
 
 from __future__ import annotations
 
 import os
 import stat
 
-import pytest
-
-from bot.handoff.callback_crypto import decrypt_phone, encrypt_phone, normalise_phone
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("0612345678", "+212612345678"),
-        ("06 12 34 56 78", "+212612345678"),
-        ("06-12-34-56-78", "+212612345678"),
-        ("+212 6 12 34 56 78", "+212612345678"),
-        ("00212712345678", "+212712345678"),
-        ("٠٦١٢٣٤٥٦٧٨", "+212612345678"),
-        ("0522123456", "+212522123456"),
-        ("12345", None),
-        ("0812345678", None),
-        ("06123456789", None),
-        ("abc", None),
-        ("", None),
-    ],
-)
-def test_moroccan_numbers(text, expected):
-    assert normalise_phone(text) == expected
+from bot.handoff.callback_crypto import decrypt_phone, encrypt_phone
 
 
 def test_the_number_is_encrypted_with_a_private_key_file(tmp_path, monkeypatch):

@@ -1,5 +1,9 @@
 """What every channel does to a citizen's text before Rasa sees it.
 
+``prepare_text`` is the one entrance every channel calls (REST, Telegram, WhatsApp, web chat): it
+cuts the text at ``MAX_MESSAGE_CHARS`` before NLU and before the tracker store, and reads at most a
+bounded prefix of an oversized text, so no single message is stored unbounded or stalls a server.
+
 Rasa silently drops empty messages and its parser fails on text that cleaning empties, so a
 citizen who sends only emoji, spaces or control characters would get no answer at all. Such
 messages become the ``nlu_fallback`` intent marked ``no_text``, answered by the fallback action
@@ -8,12 +12,15 @@ with "I can only read text…" in the conversation's language.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message, has_letters_or_digits
 
 NO_TEXT_PAYLOAD = "/nlu_fallback"
 NO_TEXT_FLAG = "no_text"
+#: Largest message metadata a client may attach (serialised JSON characters); the tracker stores it.
+MAX_METADATA_CHARS = 4096
 
 
 def prepare_text(text: Any | None, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, dict[str, Any]]:
@@ -22,6 +29,14 @@ def prepare_text(text: Any | None, limit: int = MAX_MESSAGE_CHARS) -> tuple[str,
     if not has_letters_or_digits(cleaned):
         return NO_TEXT_PAYLOAD, {NO_TEXT_FLAG: True}
     return cleaned, {}
+
+
+def metadata_too_large(metadata: Any) -> bool:
+    """True when a client's message metadata is over ``MAX_METADATA_CHARS`` once serialised."""
+    try:
+        return len(json.dumps(metadata, default=str)) > MAX_METADATA_CHARS
+    except (TypeError, ValueError):  # circular or otherwise unserialisable
+        return True
 
 
 def location_payload(location: Any) -> str | None:

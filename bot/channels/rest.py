@@ -2,7 +2,7 @@
 
 Same request and response format as Rasa's REST channel, plus: a missing or non-text ``sender``
 is a 400 (Rasa would otherwise put every such message into one shared "default" conversation),
-text is cleaned and cut, messages with nothing readable get a polite reply, and an optional
+text is cleaned and cut, ``metadata`` over 4 kB is a 400, messages with nothing readable get a polite reply, and an optional
 ``"location": {"latitude": …, "longitude": …}`` searches the nearest centre from that point.
 The REST channel answers in the HTTP response: it cannot push caseworker messages later.
 """
@@ -16,7 +16,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from bot.channels.conversation_ids import RESERVED_PREFIXES, is_reserved
-from bot.channels.incoming import location_payload, prepare_text
+from bot.channels.incoming import MAX_METADATA_CHARS, location_payload, metadata_too_large, prepare_text
 
 MAX_SENDER_CHARS = 128
 
@@ -56,6 +56,8 @@ class JisrRestInput(RestInput):
     def get_metadata(self, request: Request) -> Dict[str, Any] | None:
         body = self._body(request)
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        if metadata_too_large(metadata):  # stored with the message in the tracker
+            raise InvalidUsage(f"'metadata' must be at most {MAX_METADATA_CHARS} characters of JSON.")
         if location_payload(body.get("location")):
             return metadata
         return {**metadata, **prepare_text(body.get("message"))[1]}

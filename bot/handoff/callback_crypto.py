@@ -8,23 +8,12 @@ the number is still never stored in clear.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_FILE = ROOT / "var" / "callback.key"
-_ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-# Moroccan mobile and landline numbers: 05/06/07 + 8 digits, or +212 / 00212 without the 0.
-_MOROCCAN = re.compile(r"^(?:\+212|00212|0)([5-7]\d{8})$")
-
-
-def normalise_phone(text: str) -> str | None:
-    """``+2126…`` form of a Moroccan phone number written any usual way, or None if it is not one."""
-    compact = re.sub(r"[\s.\-/()]", "", (text or "").translate(_ARABIC_INDIC))
-    match = _MOROCCAN.match(compact)
-    return f"+212{match.group(1)}" if match else None
 
 
 def _fernet(key_file: Path = KEY_FILE) -> Fernet:

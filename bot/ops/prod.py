@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.launcher import rasa_server_command, stop, wait_until_ready
+from bot.launcher import rasa_server_command, request_limits, stop, wait_until_ready
 from bot.ops import nginx, prod_settings
 from bot.training import MODEL_FILE, ROOT
 
@@ -135,7 +135,7 @@ def profile_env(layout: Layout, base: dict[str, str] | None = None) -> dict[str,
     env.setdefault("SANIC_BACKLOG", "1024")
     # Sanic answers 408 when a request is not read within 60 s; under a burst a busy instance reads late.
     env.setdefault("SANIC_REQUEST_TIMEOUT", "300")
-    return prod_settings.secure(env)
+    return prod_settings.secure(request_limits(env))
 
 
 def _reachable(host: str, port: int, timeout: float = 3.0) -> bool:

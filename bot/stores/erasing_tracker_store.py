@@ -29,10 +29,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.channels.incoming import metadata_too_large
+from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message
 from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
 from bot.privacy.erase_settings import require_erase_settings
 from bot.privacy.event_broker import erase_event
@@ -65,25 +67,58 @@ def erase_requested(tracker: DialogueStateTracker) -> bool:
     return False
 
 
-def scrub_secret_answers(tracker: DialogueStateTracker) -> int:
-    """Masks phone numbers, e-mails and CIN in answers to a secret question (message and slot); returns how many."""
-    requested = None
-    scrubbed = 0
-    for event in tracker.events:
+def requested_slot_before(events: list[Event]) -> Any:
+    """The slot a form was asking for after ``events`` (reads only slot events: cheap)."""
+    for event in reversed(events):
+        if isinstance(event, SlotSet) and event.key == "requested_slot":
+            return event.value
+    return None
+
+
+def scrub_new_events(events: list[Event], requested: Any = None) -> int:
+    """Makes the events of one turn safe to store; returns how many it changed.
+
+    - a citizen message longer than the cap (a channel that does not cut, Rasa's HTTP API) is cut,
+      and oversized message metadata is dropped, so no single message is stored unbounded;
+    - answers to a secret question (message, its parse data, the slot) have phone numbers, e-mails
+      and CIN masked, and the entities found in them removed.
+
+    Only the turn's new events are read: the stored history was scrubbed when it was new, so a
+    turn costs the same whatever the length of the conversation. ``requested`` is the slot a form
+    was asking for before these events.
+    """
+    changed = 0
+    for event in events:
         if isinstance(event, SlotSet) and event.key == "requested_slot":
             requested = event.value
         elif isinstance(event, SlotSet) and event.key in SECRET_ANSWER_SLOTS and isinstance(event.value, str):
-            masked = redact(event.value)
+            masked = redact(clean_message(event.value))
             if masked != event.value:
                 event.value = masked
-                scrubbed += 1
-        elif isinstance(event, UserUttered) and requested in SECRET_ANSWER_SLOTS and event.text:
-            masked = redact(event.text)
-            if masked != event.text:
-                event.text = masked
-                event.parse_data["text"] = masked
-                scrubbed += 1
-    return scrubbed
+                changed += 1
+        elif isinstance(event, UserUttered):
+            changed += _bound_message(event, secret=requested in SECRET_ANSWER_SLOTS)
+    return changed
+
+
+def _bound_message(event: UserUttered, secret: bool) -> int:
+    changed = 0
+    text = event.text or ""
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = clean_message(text)
+    if secret:
+        text = redact(text)
+        if event.parse_data.get("entities"):
+            event.parse_data["entities"] = []
+            changed = 1
+    if text != (event.text or ""):
+        event.text = text
+        event.parse_data["text"] = text
+        changed = 1
+    if event.metadata and metadata_too_large(event.metadata):
+        event.metadata = {}
+        changed = 1
+    return changed
 
 
 def _erase_handoffs(sender_id: str, channel: str | None) -> None:
@@ -132,11 +167,24 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         if erase_requested(tracker):
             self.erase(tracker.sender_id, _channel_of(tracker))
             return
-        scrub_secret_answers(tracker)
-        await self.stream_events(tracker)  # the event broker (production profile), as Rasa's save does
-        await asyncio.to_thread(self._write_new_events, tracker)
+        new_events = await asyncio.to_thread(self._scrubbed_new_events, tracker)
+        if self.event_broker is not None:  # production profile: the same events go to the broker
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        await asyncio.to_thread(self._write_events, tracker.sender_id, new_events)
 
-    def _write_new_events(self, tracker: DialogueStateTracker) -> None:
+    def _scrubbed_new_events(self, tracker: DialogueStateTracker) -> list[Event]:
+        """The turn's events not yet stored, scrubbed (``scrub_new_events``); run in a worker thread.
+
+        Counting the stored events is a database query and scrubbing is CPU work: neither runs on
+        the event loop, so other conversations go on meanwhile.
+        """
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+        stored = len(tracker.events) - len(new_events)
+        scrub_new_events(new_events, requested_slot_before(list(tracker.events)[:stored]))
+        return new_events
+
+    def _write_events(self, sender_id: str, events: list[Event]) -> None:
         """Rasa's ``SQLTrackerStore.save`` body, run in a worker thread.
 
         The commit waits for the disk (or for PostgreSQL), 13 % of an instance's time under `make
@@ -144,11 +192,11 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         The turn's conversation stays locked by Rasa until this returns, so its order is kept.
         """
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
+            for event in events:
                 data = event.as_dict()
                 session.add(
                     self.SQLEvent(
-                        sender_id=tracker.sender_id,
+                        sender_id=sender_id,
                         type_name=event.type_name,
                         timestamp=data.get("timestamp"),
                         intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
