@@ -122,7 +122,11 @@ bench-load: train ## p50/p95/p99 and msg/s at 10/50/200 conversations: embedded,
 	@bash scripts/ensure_nginx.sh
 	$(PY) -m scripts.bench_load
 
-.PHONY: run-prod bench-load
+bench-faults: train ## the production profile under paced load while one process of each kind is SIGKILLed
+	@bash scripts/ensure_nginx.sh
+	$(PY) -m scripts.bench_faults
+
+.PHONY: run-prod bench-load bench-faults
 
 console: install ## the caseworker console alone (http://127.0.0.1:$CONSOLE_PORT, default 5006)
 	$(PY) -m bot.console
