@@ -245,6 +245,12 @@ class Profile:
             return program, f"{self.public_url}/health"
         raise ValueError(f"unknown process {name!r}")
 
+    def ready_url(self, name: str) -> str:
+        """The URL that answers 200 once ``name`` serves."""
+        if name == "proxy":
+            return f"{self.public_url}/health"
+        return self.program(name)[1]
+
     def names(self) -> list[str]:
         return (
             [f"actions-{i + 1}" for i in range(self.layout.action_servers)]
@@ -281,7 +287,7 @@ class Profile:
 
     def wait_ready(self, name: str, timeout: float = 600.0) -> None:
         """Until ``name`` answers its readiness URL; raises if supervisord gave up on it."""
-        url = self.program(name)[1] if name != "proxy" else f"{self.public_url}/health"
+        url = self.ready_url(name)
         deadline = time.monotonic() + timeout
         while not answers(url):
             failed = self.failed()
