@@ -7,10 +7,11 @@ nginx), 20 citizens write at a reading-and-typing pace (a 2–5 s pause between 
 message, 12 messages each: 240 messages) and the process is killed with SIGKILL after 6 s, as a crash
 would. One row per kind:
 
-- answered: share of the messages that got a 200 with replies;
+- answered: share of the messages that got a 200 with replies, and how many of those were the
+  "temporary technical problem" or "please send it again" reply rather than an answer;
 - errors: the other messages, by HTTP status (0: no HTTP answer at all);
 - back after: seconds from the kill until the killed process answers its readiness URL again
-  ("never" when it did not within 60 s);
+  ("never" when it did not within 180 s);
 - lost: answered messages missing from the tracker store;
 - duplicated: answered messages stored more than once.
 
@@ -39,11 +40,15 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 import sqlalchemy as sa
 
+from bot.i18n.catalogs import LOCALES
+from bot.i18n.render import render_text
 from bot.ops.loadgen import LoadReport, run_load
+from bot.ops.replies import RETRY_LATER, TEMPORARY_PROBLEM
 from bot.training import ROOT
 
 KINDS = ("rasa", "actions", "console", "proxy")
-BACK_WITHIN = 60.0
+FAILURE_TEXTS = {render_text(key, locale) for key in (TEMPORARY_PROBLEM, RETRY_LATER) for locale in LOCALES}
+BACK_WITHIN = 180.0
 
 
 def free_run(count: int) -> int:
@@ -151,13 +156,15 @@ def descendants(root: int) -> dict[int, str]:
 class RunningProfile:
     """``python -m bot.ops.prod`` in its own session, as an operator runs ``make run-prod``."""
 
-    def __init__(self, ports: Ports, env: dict[str, str], log: Path) -> None:
+    def __init__(self, ports: Ports, env: dict[str, str], log: Path, workdir: Path | None = None) -> None:
         self.ports, self.env, self.log = ports, env, log
+        self.workdir = workdir
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 900) -> None:
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bot.ops.prod"], cwd=ROOT, env=self.env,
+            where = ["--workdir", str(self.workdir)] if self.workdir else []
+            self.process = subprocess.Popen([sys.executable, "-m", "bot.ops.prod", *where], cwd=ROOT, env=self.env,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
         deadline = time.monotonic() + timeout
         while not self.healthy():
@@ -210,8 +217,12 @@ class Row:
         errors = Counter(t.status for t in self.report.turns if t.status != 200)
         shown = ", ".join(f"{status}×{n}" for status, n in sorted(errors.items())) or "none"
         back = f"{self.back_after:.1f} s" if self.back_after is not None else "never"
+        failure_replies = sum(
+            any(r.get("text") in FAILURE_TEXTS for r in t.replies) for t in self.report.answered
+        )
         return (
-            f"  {self.kind:<8} answered {answered}/{total} ({100 * answered / total:.1f} %), errors {shown}, "
+            f"  {self.kind:<8} answered {answered}/{total} ({100 * answered / total:.1f} %, "
+            f"{failure_replies} of them a failure reply), errors {shown}, "
             f"back after {back}, lost {self.lost}, duplicated {self.duplicated}"
         )
 
@@ -284,7 +295,7 @@ def main() -> None:
         user=env.get("TRACKER_DB_USER", "postgres"), host=env.get("TRACKER_DB_HOST", "127.0.0.1"),
         port=env.get("TRACKER_DB_PORT", "5432"),
     )  # fmt: skip
-    profile = RunningProfile(ports, env, workdir / "profile.log")
+    profile = RunningProfile(ports, env, workdir / "profile.log", workdir / "prod")
     print(f"bench-faults on {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"{args.citizens} citizens × {args.messages} messages, pause {args.think[0]:g}–{args.think[1]:g} s, "
           f"SIGKILL after {args.kill_after:g} s (logs: {workdir})", flush=True)  # fmt: skip

@@ -120,7 +120,7 @@ def test_make_run_prod_stops_everything_and_frees_every_port(model_path, tmp_pat
     env = {**os.environ, **ports.env(), "TRACKER_DB_NAME": "jisr_test_supervision", "RABBITMQ_QUEUE": queue,
            "REDIS_KEY_PREFIX": "jisrsupervision", "CONSOLE_SECRET_FILE": str(tmp_path / "console.key"),
            "PYTHONPATH": str(ROOT)}  # fmt: skip
-    profile = RunningProfile(ports, env, tmp_path / "run-prod.log")
+    profile = RunningProfile(ports, env, tmp_path / "run-prod.log", tmp_path / "prod")
     tree: dict[int, str] = {}
     try:
         profile.start()

@@ -18,6 +18,7 @@ import socket
 import sys
 import time
 import urllib.request
+import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -311,6 +312,10 @@ class Profile:
                 failed.setdefault(name, "FATAL: could not start")
         return failed
 
+    def running(self) -> bool:
+        """supervisord runs (it exits only when told to stop, or when it is killed)."""
+        return self.supervisor is not None and self.supervisor.running()
+
     def start_all(self, timeout: float = 600.0) -> None:
         prepare_databases(self.env)
         programs = {name: self.program(name)[0] for name in self.names()}
@@ -341,15 +346,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rasa", type=int, help="Rasa instances (RASA_INSTANCES, default 2)")
     parser.add_argument("--actions", type=int, help="action servers (ACTION_SERVERS, default 2)")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "prod",
+                        help="logs, generated configurations and the control socket (default var/prod)")  # fmt: skip
     args = parser.parse_args()
     layout = Layout.from_env(args.rasa, args.actions)
     env = profile_env(layout)
     problems = check_services(env)
     if problems:
         raise SystemExit("The production profile needs its services:\n  " + "\n  ".join(problems))
-    profile = Profile(layout, env, ROOT / "var" / "prod")
+    profile = Profile(layout, env, args.workdir)
+    where = os.path.relpath(args.workdir, ROOT) if args.workdir.is_relative_to(ROOT) else str(args.workdir)
     print(f"Starting {layout.rasa_instances} Rasa instance(s), {layout.action_servers} action server(s), "
-          f"the console and nginx under supervisord (logs in var/prod/)…", flush=True)  # fmt: skip
+          f"the console and nginx under supervisord (logs in {where}/)…", flush=True)  # fmt: skip
     stop_on_sigterm()
     try:
         profile.start_all()
@@ -364,18 +372,23 @@ def main() -> None:
             + ", ".join(f"http://127.0.0.1:{p}" for p in layout.action_ports)
             + "  (GET /health, /ready, /metrics)\n"
             f"  Console metrics:              http://127.0.0.1:{layout.console_port}/metrics\n"
-            f"  Processes:                    .venv/bin/supervisorctl -c var/prod/supervision/supervisord.conf status\n"
+            f"  Processes:                    .venv/bin/supervisorctl -c {where}/supervision/supervisord.conf status\n"
             f"  Stop: Ctrl-C\n",
             flush=True,
         )
         reported: set[str] = set()
-        while profile._supervisor().running():
-            for name, reason in profile.failed().items():
-                if name not in reported:
-                    print(f"{name} is down and not restarted: {reason} (see var/prod/{name}.log)", flush=True)
-            reported = set(profile.failed())
+        while profile.running():
+            try:
+                failed = profile.failed()
+            except (OSError, xmlrpc.client.Error):  # supervisord is stopping
+                failed = {}
+            for name in sorted(failed.keys() - reported):
+                print(
+                    f"{name} is down and not restarted: {failed[name]} (see {where}/{name}.log)", flush=True
+                )
+            reported = set(failed)
             time.sleep(2)
-        print("supervisord exited (see var/prod/supervisord.out)", flush=True)
+        print(f"supervisord exited (see {where}/supervisord.out)", flush=True)
     except (KeyboardInterrupt, StopRequested):
         pass
     finally:

@@ -102,6 +102,7 @@ def render_config(
         f"directory={_escaped(str(directory))}",
         "events=PROCESS_STATE_EXITED,PROCESS_STATE_FATAL,PROCESS_STATE_RUNNING",
         "autorestart=true",
+        "stdout_logfile=NONE",  # the event protocol
         f"stderr_logfile={_escaped(str(logdir / 'crash-watch.log'))}",
         "",
     ]
