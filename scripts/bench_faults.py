@@ -10,7 +10,7 @@ would. One row per kind:
 - answered: share of the messages that got a 200 with replies, and how many of those were the
   "temporary technical problem" or "please send it again" reply rather than an answer;
 - errors: the other messages, by HTTP status (0: no HTTP answer at all);
-- back after: seconds from the kill until the killed process answers its readiness URL again
+- back after: seconds from the kill until a new process of that kind answers its readiness URL
   ("never" when it did not within 180 s);
 - lost: answered messages missing from the tracker store;
 - duplicated: answered messages stored more than once.
@@ -193,14 +193,21 @@ class RunningProfile:
             os.kill(pid, signal.SIGKILL)
         self.process = None
 
-    def kill(self, kind: str) -> int:
+    def find(self, kind: str) -> int | None:
+        """The pid of the process of ``kind`` the bench kills (the first instance), if it runs."""
         assert self.process is not None
         words = self.ports.marker(kind)
         for pid, command in sorted(descendants(self.process.pid).items()):
             if all(word in command.split() or word in command for word in words):
-                os.kill(pid, signal.SIGKILL)
                 return pid
-        raise RuntimeError(f"no {kind} process found")
+        return None
+
+    def kill(self, kind: str) -> int:
+        pid = self.find(kind)
+        if pid is None:
+            raise RuntimeError(f"no {kind} process found")
+        os.kill(pid, signal.SIGKILL)
+        return pid
 
 
 @dataclass
@@ -253,12 +260,11 @@ def fault_run(profile: RunningProfile, kind: str, engine: sa.engine.Engine, args
     )
     worker.start()
     time.sleep(args.kill_after)
-    profile.kill(kind)
+    killed = profile.kill(kind)
     killed_at = time.monotonic()
-    time.sleep(0.5)
     url, back_after = profile.ports.readiness()[kind], None
     while time.monotonic() - killed_at < BACK_WITHIN:
-        if answers(url):
+        if profile.find(kind) not in (None, killed) and answers(url):  # a new process serves
             back_after = time.monotonic() - killed_at
             break
         time.sleep(0.25)

@@ -183,18 +183,18 @@ def orphaned_workers(pid_file: Path) -> list[int]:
 
 
 def main() -> None:
-    """``python -m bot.ops.nginx CONFIG``: nginx in the foreground for supervisord, after stopping the
-    workers a crashed master left behind (the replacement master could not bind its ports otherwise)."""
+    """``python -m bot.ops.nginx CONFIG``: nginx in the foreground for supervisord, after asking the
+    workers a crashed master left behind to shut down gracefully (SIGQUIT): they close their listening
+    sockets at once, so the replacement master can bind, and finish the requests they are serving."""
     import signal
-    import sys
     import time
 
     config = Path(sys.argv[1])
-    for pid in orphaned_workers(config.parent / "nginx.pid"):
-        os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 5
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+    orphans = orphaned_workers(config.parent / "nginx.pid")
+    for pid in orphans:
+        os.kill(pid, signal.SIGQUIT)
+    if orphans:
+        time.sleep(0.2)  # the sockets are closed first; nginx retries a bind that still fails
     binary, *arguments = command(config)
     os.execv(binary, [binary, *arguments])
 
