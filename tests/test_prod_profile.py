@@ -294,8 +294,10 @@ def test_action_server_killed_mid_conversation_gets_polite_reply_then_continues(
 
 
 #: Citizens writing at a reading-and-typing pace while a process is killed (make bench-faults: 20 × 12).
-FAULT_CITIZENS, FAULT_MESSAGES, FAULT_THINK, KILL_AFTER = 20, 8, (1.0, 3.0), 4.0
-BACK_WITHIN = 30.0
+FAULT_CITIZENS, FAULT_MESSAGES, FAULT_THINK, KILL_AFTER = 20, 8, (2.0, 5.0), 5.0
+#: 30 s; a Rasa instance loads in about 13 s on 2 quiet cores (70 s at a load average of 10: a machine
+#: that busy sets JISR_FAULT_BACK_WITHIN).
+BACK_WITHIN = float(os.environ.get("JISR_FAULT_BACK_WITHIN", 30))
 
 
 @pytest.mark.slow
@@ -312,14 +314,15 @@ def test_a_killed_process_is_back_within_30_s_while_the_service_keeps_answering(
     )
     worker.start()
     time.sleep(KILL_AFTER)
-    killed = prod.kill(name)
-    deadline = time.monotonic() + BACK_WITHIN
-    while not (prod.processes.get(name, killed) != killed and http_ok(prod.ready_url(name))):
-        assert time.monotonic() < deadline, f"{name} not back within {BACK_WITHIN:.0f} s"
+    killed, killed_at, back_after = prod.kill(name), time.monotonic(), None
+    while back_after is None and time.monotonic() < killed_at + BACK_WITHIN:
+        if prod.processes.get(name, killed) != killed and http_ok(prod.ready_url(name)):
+            back_after = time.monotonic() - killed_at
         time.sleep(0.5)
     worker.join(timeout=600)
     report = load["r"]
-    print(f"\nSIGKILL {name} under paced load: {report.summary()}")
+    print(f"\nSIGKILL {name} under paced load: {report.summary()}, back after {back_after} s")
+    assert back_after is not None, f"{name} not back within {BACK_WITHIN:.0f} s"
     assert len(report.answered) >= 0.95 * len(report.turns), report.summary()
     clear_errors = {502, 503, 504} | ({0} if name == "proxy" else set())  # nginx's own connections cut
     assert {t.status for t in report.turns} <= {200} | clear_errors, {t.status for t in report.turns}
