@@ -133,7 +133,12 @@ bench-cpu: train ## CPU ms per message of each process of the production profile
 	@bash scripts/ensure_nginx.sh
 	$(PY) -m scripts.bench_cpu
 
-.PHONY: run-prod bench-load bench-cpu
+
+bench-faults: train ## the production profile under paced load while one process of each kind is SIGKILLed
+	@bash scripts/ensure_nginx.sh
+	$(PY) -m scripts.bench_faults
+
+.PHONY: run-prod bench-load bench-cpu bench-faults
 
 console: install ## the caseworker console alone (http://127.0.0.1:$CONSOLE_PORT, default 5006)
 	$(PY) -m bot.console

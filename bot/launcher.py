@@ -1,4 +1,4 @@
-"""Starts the action server and the Rasa server together; Ctrl-C stops both cleanly.
+"""Starts the action server and the Rasa server together; Ctrl-C or SIGTERM stops both cleanly.
 
 Used by `make run` and by the test suite, so the processes tests talk to are started exactly
 as a user starts them.
@@ -89,6 +89,26 @@ def stop(processes: list[subprocess.Popen]) -> None:
             time.sleep(0.2)
 
 
+class StopRequested(Exception):
+    """SIGTERM arrived (systemd, Docker and CI stop a service with it): stop like Ctrl-C does."""
+
+
+def _stop_requested(_signum: int, _frame: object) -> None:
+    raise StopRequested
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM ends the wait of the main thread with :class:`StopRequested`, as Ctrl-C does."""
+    signal.signal(signal.SIGTERM, _stop_requested)
+
+
+def stop_uninterrupted(processes: list[subprocess.Popen]) -> None:
+    """:func:`stop`, ignoring a second Ctrl-C or SIGTERM so that no child is left behind."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    stop(processes)
+
+
 def main() -> None:
     """CLI: ``python -m bot.launcher [--port 5005] [--actions-port 5055]``."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -104,6 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     args.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     env = service_env(args.actions_port, args.tracker_db)
+    stop_on_sigterm()
     processes = [subprocess.Popen(action_server_command(args.actions_port), cwd=ROOT, env=env)]
     try:
         wait_until_ready(f"http://127.0.0.1:{args.actions_port}/health", process=processes[0])
@@ -128,10 +149,10 @@ def main() -> None:
         )
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, StopRequested):
         pass
     finally:
-        stop(processes)
+        stop_uninterrupted(processes)
 
 
 if __name__ == "__main__":

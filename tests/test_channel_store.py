@@ -14,6 +14,7 @@ from bot.channels.store import (
     TELEGRAM_DELETE_WINDOW,
     WHATSAPP_WINDOW,
     ChannelStore,
+    ClaimState,
     channel_events,
     contact_event_id,
     database_url,
@@ -126,3 +127,40 @@ def test_database_url_defaults_to_sqlite_under_var(monkeypatch):
     assert database_url().startswith("sqlite:///") and database_url().endswith("var/channels.db")
     monkeypatch.setenv("CHANNELS_DB_URL", POSTGRES_URL)
     assert database_url() == POSTGRES_URL
+
+
+def test_an_event_is_recorded_done_only_when_its_processing_ends(stores):
+    """A claim is not a "seen": until it is done, a copy is busy, never a silent duplicate."""
+    first, second = stores
+    key = _key()
+    claim = first.claim("telegram", key, 30, NOW)
+    assert claim.state is ClaimState.NEW and not claim.taken_over
+    assert second.claim("telegram", key, 30, NOW + 1).state is ClaimState.BUSY
+    assert first.renew(claim, 30, NOW + 20)
+    assert second.claim("telegram", key, 30, NOW + 40).state is ClaimState.BUSY  # renewed lease holds
+    first.mark_done(claim, NOW + 45)
+    assert second.claim("telegram", key, 30, NOW + 46).state is ClaimState.DONE
+    assert first.claim("whatsapp", key, 30, NOW).state is ClaimState.NEW  # another channel's id space
+
+
+def test_a_dead_holders_claim_is_taken_over_once_its_lease_runs_out(stores):
+    first, second = stores
+    key = _key()
+    dead = first.claim("whatsapp", key, 30, NOW)
+    assert second.claim("whatsapp", key, 30, NOW + 29).state is ClaimState.BUSY
+    retry = second.claim("whatsapp", key, 30, NOW + 31)
+    assert retry.state is ClaimState.NEW and retry.taken_over
+    assert not first.renew(dead, 30, NOW + 32)  # the dead holder cannot take it back
+    assert first.claim("whatsapp", key, 30, NOW + 33).state is ClaimState.BUSY
+    second.mark_done(retry, NOW + 34)
+    first.mark_done(dead, NOW + 35)  # a late holder's "done" changes nothing
+    assert first.claim("whatsapp", key, 30, NOW + 90).state is ClaimState.DONE
+
+
+def test_a_released_claim_is_taken_over_at_the_next_delivery(stores):
+    first, second = stores
+    key = _key()
+    claim = first.claim("telegram", key, 30, NOW)
+    first.release(claim)
+    retry = second.claim("telegram", key, 30, NOW + 1)
+    assert retry.state is ClaimState.NEW and retry.taken_over

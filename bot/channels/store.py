@@ -5,6 +5,9 @@
   the check atomic in the database, whichever instance receives the copy. A WhatsApp message id
   embeds the sender's phone number, so it is stored as ``<hash of the contact>:<hash of the id>``
   (:func:`contact_event_id`): no number in the table, and an erase finds the contact's rows.
+- ``channel_claims``: ids being processed now, each with a lease its instance renews while it works
+  (:mod:`bot.channels.processed_once`). An id is recorded as handled only once its turn is done, so
+  when an instance dies mid-message its lease runs out and the platform's retry is processed, once.
 - ``telegram_messages``: ids of the messages of each Telegram chat (sent and received) for the
   quick exit, which deletes them; kept 48 hours, the Bot API's limit for deleting.
 - ``channel_payloads``: button payloads too long for a platform's id field (Telegram's 64-byte
@@ -19,10 +22,13 @@ SQLAlchemy URL) in production. Methods are synchronous; async callers use :meth:
 from __future__ import annotations
 
 import asyncio
+import enum
 import hashlib
 import logging
 import os
 import time
+import uuid
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
@@ -50,6 +56,14 @@ channel_events = sa.Table(
     sa.Column("channel", sa.String(16), primary_key=True),
     sa.Column("event_id", sa.String(160), primary_key=True),
     sa.Column("seen_at", sa.Float, nullable=False, index=True),
+)
+channel_claims = sa.Table(
+    "channel_claims",
+    metadata,
+    sa.Column("channel", sa.String(16), primary_key=True),
+    sa.Column("event_id", sa.String(160), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("lease_until", sa.Float, nullable=False, index=True),
 )
 telegram_messages = sa.Table(
     "telegram_messages",
@@ -85,6 +99,27 @@ def _digest(value: str, length: int) -> str:
 def contact_event_id(contact: str, event_id: str) -> str:
     """The stored form of a message id that names its sender (a WhatsApp id embeds the number)."""
     return f"{_digest(contact, 32)}:{_digest(str(event_id), 64)}"
+
+
+class ClaimState(enum.Enum):
+    NEW = "new"  # this caller processes the event
+    DONE = "done"  # processed before: acknowledge, do nothing
+    BUSY = "busy"  # another instance holds a live lease on it: the platform should retry later
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The answer of :meth:`ChannelStore.claim`.
+
+    ``taken_over``: the event was claimed before by a holder whose lease ran out (it died or was
+    cancelled mid-message), so part of its turn may already be stored.
+    """
+
+    state: ClaimState
+    channel: str
+    event_id: str
+    holder: str = ""
+    taken_over: bool = False
 
 
 def database_url(value: str | None = None) -> str:
@@ -154,6 +189,99 @@ class ChannelStore:
             return False
         self.prune_if_due(now)
         return True
+
+    def claim(self, channel: str, event_id: str | int, lease: float, now: float | None = None) -> Claim:
+        """Claims ``event_id`` for ``lease`` seconds, unless it is done or another holder's lease runs.
+
+        The done check comes after the claim: a holder records the event done and drops its claim in
+        one transaction, so a claim that succeeds afterwards always sees the event done.
+        """
+        now = time.time() if now is None else now
+        key = str(event_id)[:160]
+        holder = uuid.uuid4().hex
+        taken_over = False
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    channel_claims.insert().values(
+                        channel=channel, event_id=key, holder=holder, lease_until=now + lease
+                    )
+                )
+        except IntegrityError:
+            with self.engine.begin() as connection:
+                taken = connection.execute(
+                    channel_claims.update()
+                    .where(channel_claims.c.channel == channel, channel_claims.c.event_id == key,
+                           channel_claims.c.lease_until < now)
+                    .values(holder=holder, lease_until=now + lease)
+                ).rowcount  # fmt: skip
+            if not taken:
+                return Claim(ClaimState.BUSY, channel, key)
+            taken_over = True
+        with self.engine.connect() as connection:
+            done = connection.execute(
+                sa.select(channel_events.c.seen_at).where(
+                    channel_events.c.channel == channel, channel_events.c.event_id == key
+                )
+            ).first()
+        if done is not None:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    channel_claims.delete().where(
+                        channel_claims.c.channel == channel,
+                        channel_claims.c.event_id == key,
+                        channel_claims.c.holder == holder,
+                    )
+                )
+            return Claim(ClaimState.DONE, channel, key)
+        return Claim(ClaimState.NEW, channel, key, holder, taken_over)
+
+    def renew(self, claim: Claim, lease: float, now: float | None = None) -> bool:
+        """Extends the lease; ``False`` when the claim was lost (another holder took it over)."""
+        now = time.time() if now is None else now
+        with self.engine.begin() as connection:
+            return bool(
+                connection.execute(
+                    channel_claims.update()
+                    .where(channel_claims.c.channel == claim.channel, channel_claims.c.event_id == claim.event_id,
+                           channel_claims.c.holder == claim.holder)
+                    .values(lease_until=now + lease)
+                ).rowcount
+            )  # fmt: skip
+
+    def mark_done(self, claim: Claim, now: float | None = None) -> None:
+        """Records the event as handled and drops the claim, atomically."""
+        now = time.time() if now is None else now
+        with self.engine.begin() as connection:
+            exists = connection.execute(
+                sa.select(channel_events.c.seen_at).where(
+                    channel_events.c.channel == claim.channel, channel_events.c.event_id == claim.event_id
+                )
+            ).first()
+            if exists is None:
+                connection.execute(
+                    channel_events.insert().values(
+                        channel=claim.channel, event_id=claim.event_id, seen_at=now
+                    )
+                )
+            connection.execute(
+                channel_claims.delete().where(
+                    channel_claims.c.channel == claim.channel, channel_claims.c.event_id == claim.event_id,
+                    channel_claims.c.holder == claim.holder,
+                )
+            )  # fmt: skip
+        self.prune_if_due(now)
+
+    def release(self, claim: Claim) -> None:
+        """Lets the lease run out now, without recording the event done: the next delivery of the
+        event takes it over (and checks what of its turn was stored)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                channel_claims.update()
+                .where(channel_claims.c.channel == claim.channel, channel_claims.c.event_id == claim.event_id,
+                       channel_claims.c.holder == claim.holder)
+                .values(lease_until=0.0)
+            )  # fmt: skip
 
     # -- Telegram messages for the quick exit -----------------------------------------------------
     def record_telegram_messages(
@@ -287,6 +415,9 @@ class ChannelStore:
         now = time.time() if now is None else now
         statements = {
             "channel_events": channel_events.delete().where(channel_events.c.seen_at < now - EVENT_RETENTION),
+            "channel_claims": channel_claims.delete().where(
+                channel_claims.c.lease_until < now - EVENT_RETENTION
+            ),
             "telegram_messages": telegram_messages.delete().where(
                 telegram_messages.c.sent_at < now - TELEGRAM_DELETE_WINDOW
             ),

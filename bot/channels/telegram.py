@@ -42,9 +42,10 @@ from telegram.request import HTTPXRequest
 from bot.channels.citizen_input import button_payload, shared_location, typed_text
 from bot.channels.conversation_ids import CHANNEL_PREFIXES, TELEGRAM
 from bot.channels.conversation_locale import conversation_locale
+from bot.channels.processed_once import already_stored, in_flight_elsewhere, lease_seconds, processing
 from bot.channels.retry import RetryPolicy, with_retries
 from bot.channels.settings import http_timeout, read_settings
-from bot.channels.store import ChannelStore, channel_store
+from bot.channels.store import ChannelStore, Claim, ClaimState, channel_store
 from bot.channels.text_split import split_text, utf16_length
 from bot.channels.webhook import WebhookRejected, acknowledged, json_object, read_body
 from bot.i18n.catalogs import DEFAULT_LOCALE, translate
@@ -405,8 +406,24 @@ class TelegramInput(InputChannel):
             update = Update.de_json(data, self.bot)
         except Exception as error:
             raise WebhookRejected(400, "not a Telegram update") from error
-        if not await self.store.run(self.store.first_time, CHANNEL, update_id):
+        claim = await self.store.run(self.store.claim, CHANNEL, update_id, lease_seconds())
+        if claim.state is ClaimState.DONE:
             return acknowledged("duplicate")
+        if claim.state is ClaimState.BUSY:
+            return in_flight_elsewhere()
+        async with processing(self.store, claim):
+            return await self._process(request, update, claim, on_new_message)
+
+    async def _process(
+        self,
+        request: Request,
+        update: Update,
+        claim: Claim,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> HTTPResponse:
+        """One claimed update: what the citizen sent, handed to Rasa."""
+        assert self.bot is not None and self.store is not None
+        update_id = update.update_id
         try:
             incoming = await self._incoming(update)
         except (AttributeError, KeyError, TypeError, ValueError) as error:  # fields of the wrong type
@@ -421,6 +438,8 @@ class TelegramInput(InputChannel):
             locale = await conversation_locale(request.app, sender_id, incoming.app_language)
             await output.send_text_message(sender_id, render_text(NOT_READABLE_KEY, locale))
             return acknowledged("not readable")
+        if claim.taken_over and await already_stored(request.app, sender_id, f"tg-{update_id}"):
+            return acknowledged("duplicate")  # stored by an instance that died before recording it done
         output._typing = asyncio.get_running_loop().create_task(output.send_typing(incoming.chat_id))
         try:
             await on_new_message(

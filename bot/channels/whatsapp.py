@@ -31,9 +31,10 @@ from sanic.response import HTTPResponse
 from bot.channels.citizen_input import button_payload, shared_location, typed_text
 from bot.channels.conversation_ids import CHANNEL_PREFIXES, WHATSAPP
 from bot.channels.conversation_locale import conversation_locale
+from bot.channels.processed_once import already_stored, in_flight_elsewhere, lease_seconds, processing
 from bot.channels.retry import Retryable, RetryPolicy, with_retries
 from bot.channels.settings import http_timeout, read_settings
-from bot.channels.store import ChannelStore, channel_store, contact_event_id
+from bot.channels.store import ChannelStore, Claim, ClaimState, channel_store, contact_event_id
 from bot.channels.text_split import split_text, split_with_short_tail
 from bot.channels.webhook import WebhookRejected, acknowledged, json_object, read_body
 from bot.i18n.catalogs import DEFAULT_LOCALE, translate
@@ -465,47 +466,67 @@ class WhatsAppInput(InputChannel):
                     inbound = _inbound(message, now)
                     if inbound is not None:
                         by_contact[inbound.wa_id].append(inbound)
-        await asyncio.gather(
+        handled = await asyncio.gather(
             *(self._contact(request, messages, on_new_message) for messages in by_contact.values())
         )
-        return acknowledged()
+        return acknowledged() if all(handled) else in_flight_elsewhere()
 
     async def _contact(
         self,
         request: Request,
         messages: list[Inbound],
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
-        """One contact's messages, in order (never raises: the notification is acknowledged)."""
+    ) -> bool:
+        """One contact's messages, in order (never raises). ``False`` when one of them is being
+        processed by another instance: it and the contact's later messages wait for Meta's retry."""
         assert self.graph is not None and self.store is not None
         for inbound in messages:
             sender_id = f"{SENDER_PREFIX}{inbound.wa_id}"
             try:
                 event_id = contact_event_id(inbound.wa_id, inbound.message_id)  # the id embeds the number
-                if not await self.store.run(self.store.first_time, CHANNEL, event_id):
+                claim = await self.store.run(self.store.claim, CHANNEL, event_id, lease_seconds())
+                if claim.state is ClaimState.DONE:
                     continue
-                await self.store.run(self.store.touch_contact, inbound.wa_id, inbound.sent_at)
-                typing = asyncio.get_running_loop().create_task(self._mark_read(inbound.message_id))
-                output = WhatsAppOutput(self.graph, self.store, typing)
-                text = inbound.text
-                if text is not None and inbound.metadata.pop("button", False):
-                    text = button_payload(await self.store.run(self.store.expand_payload, text))
-                if text is None:
-                    locale = await conversation_locale(request.app, sender_id)
-                    await output.send_text_message(sender_id, render_text(NOT_READABLE_KEY, locale))
-                    continue
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        output,
-                        sender_id,
-                        input_channel=CHANNEL,
-                        message_id=inbound.message_id,
-                        metadata=inbound.metadata or None,
-                    )
-                )
+                if claim.state is ClaimState.BUSY:
+                    return False
+                async with processing(self.store, claim):
+                    await self._message(request, inbound, sender_id, claim, on_new_message)
             except Exception as error:  # logged without text; the other messages still go on
                 logger.error("WhatsApp message could not be processed: %s", type(error).__name__)
+        return True
+
+    async def _message(
+        self,
+        request: Request,
+        inbound: Inbound,
+        sender_id: str,
+        claim: Claim,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """One claimed message, handed to Rasa."""
+        assert self.graph is not None and self.store is not None
+        if claim.taken_over and await already_stored(request.app, sender_id, inbound.message_id):
+            return  # stored by an instance that died before recording it done
+        await self.store.run(self.store.touch_contact, inbound.wa_id, inbound.sent_at)
+        typing = asyncio.get_running_loop().create_task(self._mark_read(inbound.message_id))
+        output = WhatsAppOutput(self.graph, self.store, typing)
+        text = inbound.text
+        if text is not None and inbound.metadata.pop("button", False):
+            text = button_payload(await self.store.run(self.store.expand_payload, text))
+        if text is None:
+            locale = await conversation_locale(request.app, sender_id)
+            await output.send_text_message(sender_id, render_text(NOT_READABLE_KEY, locale))
+            return
+        await on_new_message(
+            UserMessage(
+                text,
+                output,
+                sender_id,
+                input_channel=CHANNEL,
+                message_id=inbound.message_id,
+                metadata=inbound.metadata or None,
+            )
+        )
 
     async def _mark_read(self, message_id: str) -> None:
         """Blue ticks and the typing indicator, one attempt (cosmetic)."""

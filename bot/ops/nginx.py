@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,9 +148,59 @@ def write_config(workdir: Path, *args, **kwargs) -> Path:
     return path
 
 
+def supervised_command(config: Path) -> list[str]:
+    """nginx for supervisord: :func:`main` clears a crashed master's workers, then becomes nginx."""
+    return [sys.executable, "-m", "bot.ops.nginx", str(config)]
+
+
 def command(config: Path) -> list[str]:
     """nginx in the foreground with ``config``; fails clearly when nginx is not installed."""
     binary = nginx_binary()
     if binary is None:
         raise SystemExit("nginx is not installed: run `bash scripts/ensure_nginx.sh` (Debian: nginx-light)")
     return [binary, "-c", str(config), "-p", str(config.parent), "-g", "daemon off;"]
+
+
+def orphaned_workers(pid_file: Path) -> list[int]:
+    """Workers left by a master that died without stopping them (killed with SIGKILL): they still
+    hold the listening sockets, so a new master could not bind. They are the processes of the dead
+    master's process group whose name is ``nginx: worker process``."""
+    try:
+        master = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return []
+    if Path(f"/proc/{master}").exists():
+        return []  # the master is alive: nothing is orphaned
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name = (entry / "cmdline").read_bytes().split(b"\0")[0]
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == master and name.startswith(b"nginx: worker"):
+            found.append(int(entry.name))
+    return found
+
+
+def main() -> None:
+    """``python -m bot.ops.nginx CONFIG``: nginx in the foreground for supervisord, after asking the
+    workers a crashed master left behind to shut down gracefully (SIGQUIT): they close their listening
+    sockets at once, so the replacement master can bind, and finish the requests they are serving."""
+    import signal
+    import time
+
+    config = Path(sys.argv[1])
+    orphans = orphaned_workers(config.parent / "nginx.pid")
+    for pid in orphans:
+        os.kill(pid, signal.SIGQUIT)
+    if orphans:
+        time.sleep(0.2)  # the sockets are closed first; nginx retries a bind that still fails
+    binary, *arguments = command(config)
+    os.execv(binary, [binary, *arguments])
+
+
+if __name__ == "__main__":
+    main()

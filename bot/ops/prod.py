@@ -1,5 +1,7 @@
 """Production profile on one machine (``make run-prod``): N Rasa instances, M action servers, the
-console and nginx in front, on PostgreSQL, Redis and RabbitMQ. Ctrl-C stops everything.
+console and nginx in front, on PostgreSQL, Redis and RabbitMQ, all under supervisord
+(:mod:`bot.ops.supervision`): a crashed process is started again while the others keep serving.
+Ctrl-C or SIGTERM stops everything.
 
 Every setting is an environment variable (docs/deploy.md lists them); unset ones get loopback
 defaults, which only a local trial (``JISR_LOCAL_TRIAL=1``) accepts: otherwise the profile refuses
@@ -10,17 +12,21 @@ The same code starts the profile for the tests (tests/test_prod_profile.py) and 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import signal
 import socket
-import subprocess
 import sys
 import time
+import urllib.request
+import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.launcher import rasa_server_command, request_limits, stop, wait_until_ready
+from bot.launcher import StopRequested, rasa_server_command, request_limits, stop_on_sigterm
 from bot.ops import nginx, prod_settings
+from bot.ops.supervision import Program, Supervisor, write_config
 from bot.training import MODEL_FILE, ROOT
 
 ENDPOINTS = ROOT / "endpoints.prod.yml"
@@ -188,14 +194,15 @@ def prepare_databases(env: dict[str, str]) -> None:
 
 
 class Profile:
-    """The running processes of the profile, by name (``rasa-1``, ``actions-1``, ``console``, ``proxy``)."""
+    """The processes of the profile under supervisord, by name (``rasa-1``, ``actions-1``, ``console``,
+    ``proxy``): a crashed one is started again by supervisord while the others keep serving."""
 
     def __init__(self, layout: Layout, env: dict[str, str], workdir: Path, model: Path = MODEL_FILE) -> None:
         self.layout = layout
         self.env = env
         self.workdir = workdir
         self.model = model
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.supervisor: Supervisor | None = None
         workdir.mkdir(parents=True, exist_ok=True)
 
     # -- addresses --------------------------------------------------------------------------------
@@ -214,38 +221,38 @@ class Profile:
     def rasa_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.layout.rasa_ports[index]}"
 
-    # -- processes --------------------------------------------------------------------------------
-    def command(self, name: str) -> tuple[list[str], dict[str, str], str]:
-        """Command line, environment and readiness URL of the process called ``name``."""
+    # -- programs ---------------------------------------------------------------------------------
+    def program(self, name: str) -> tuple[Program, str]:
+        """The supervised program called ``name`` and its readiness URL."""
         kind, _, number = name.partition("-")
-        env = dict(self.env)
         if kind == "rasa":
             port = self.layout.rasa_ports[int(number) - 1]
-            env["INSTANCE_ID"] = name
             extra = ["--endpoints", str(ENDPOINTS)]
             command = rasa_server_command(port, self.model, extra)
-            return command, env, f"http://127.0.0.1:{port}/ready"
+            return Program(name, command, 30, {"INSTANCE_ID": name}), f"http://127.0.0.1:{port}/ready"
         if kind == "actions":
             port = self.layout.action_ports[int(number) - 1]
-            return (
-                [sys.executable, "-m", "bot.ops.action_server", "--port", str(port)],
-                env,
-                (f"http://127.0.0.1:{port}/health"),
-            )
+            command = [sys.executable, "-m", "bot.ops.action_server", "--port", str(port)]
+            return Program(name, command, 10), f"http://127.0.0.1:{port}/health"
         if kind == "console":
             port = self.layout.console_port
-            return (
-                [sys.executable, "-m", "bot.ops.console", "--port", str(port)],
-                env,
-                (f"http://127.0.0.1:{port}/ready"),
-            )
+            command = [sys.executable, "-m", "bot.ops.console", "--port", str(port)]
+            return Program(name, command, 20), f"http://127.0.0.1:{port}/ready"
         if kind == "proxy":
             config = nginx.write_config(
                 self.workdir / "nginx", self.layout.proxy, self.layout.rasa_ports, self.layout.action_ports,
                 [self.layout.console_port],
             )  # fmt: skip
-            return nginx.command(config), env, f"{self.public_url}/health"
+            nginx.command(config)  # fails clearly here when nginx is not installed
+            program = Program(name, nginx.supervised_command(config), 40, startsecs=2, stopsignal="TERM")
+            return program, f"{self.public_url}/health"
         raise ValueError(f"unknown process {name!r}")
+
+    def ready_url(self, name: str) -> str:
+        """The URL that answers 200 once ``name`` serves."""
+        if name == "proxy":
+            return f"{self.public_url}/health"
+        return self.program(name)[1]
 
     def names(self) -> list[str]:
         return (
@@ -254,41 +261,86 @@ class Profile:
             + [f"rasa-{i + 1}" for i in range(self.layout.rasa_instances)]
         )
 
-    def start(self, name: str) -> subprocess.Popen:
-        """Starts one process (logs in ``workdir/<name>.log``) without waiting for it."""
-        command, env, _ = self.command(name)
-        log = (self.workdir / f"{name}.log").open("ab")
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        self.processes[name] = process
-        return process
+    def _supervisor(self) -> Supervisor:
+        if self.supervisor is None:
+            raise RuntimeError("the profile is not running")
+        return self.supervisor
 
-    def wait_ready(self, name: str, timeout: float = 600.0) -> None:
-        wait_until_ready(self.command(name)[2], timeout=timeout, process=self.processes[name])
+    @property
+    def processes(self) -> dict[str, int]:
+        """Name → pid of every program supervisord runs now."""
+        return {name: info["pid"] for name, info in self._supervisor().info().items() if info["pid"]}
+
+    def pids(self) -> dict[str, int]:
+        return self.processes
+
+    def start(self, name: str) -> None:
+        """Starts a program an operator (or :meth:`stop`) had stopped, without waiting for it."""
+        self._supervisor().start_program(name)
 
     def stop(self, name: str) -> None:
-        process = self.processes.pop(name, None)
-        if process is not None:
-            stop([process])
+        """Stops one program; supervisord leaves it down until :meth:`start`."""
+        self._supervisor().stop_program(name)
 
-    def kill(self, name: str) -> None:
-        """SIGKILL, as a crash would."""
-        process = self.processes.pop(name)
-        process.kill()
-        process.wait()
+    def kill(self, name: str) -> int:
+        """SIGKILL, as a crash would (supervisord starts it again); the pid killed."""
+        pid = self._supervisor().pid(name)
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def wait_ready(self, name: str, timeout: float = 600.0) -> None:
+        """Until ``name`` answers its readiness URL; raises if supervisord gave up on it."""
+        url = self.ready_url(name)
+        deadline = time.monotonic() + timeout
+        while not answers(url):
+            failed = self.failed()
+            if name in failed:
+                raise RuntimeError(f"{name}: {failed[name]} (see {self.workdir / (name + '.log')})")
+            if not self._supervisor().running():
+                raise RuntimeError(f"supervisord exited (see {self.workdir / 'supervisord.out'})")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} not ready after {timeout:.0f}s")
+            time.sleep(0.5)
+
+    def failed(self) -> dict[str, str]:
+        """Programs supervisord will not start again by itself, with the reason."""
+        report = self.workdir / "supervision" / "failed.json"
+        try:
+            failed = {name: entry["reason"] for name, entry in json.loads(report.read_text()).items()}
+        except (OSError, ValueError):
+            failed = {}
+        for name, info in self._supervisor().info().items():
+            if info["statename"] == "FATAL":
+                failed.setdefault(name, "FATAL: could not start")
+        return failed
+
+    def running(self) -> bool:
+        """supervisord runs (it exits only when told to stop, or when it is killed)."""
+        return self.supervisor is not None and self.supervisor.running()
 
     def start_all(self, timeout: float = 600.0) -> None:
         prepare_databases(self.env)
-        for name in self.names():
-            self.start(name)
+        programs = {name: self.program(name)[0] for name in self.names()}
+        config = write_config(list(programs.values()), self.workdir / "supervision", self.workdir, ROOT)
+        self.supervisor = Supervisor(config, self.env, self.workdir / "supervisord.out")
+        self.supervisor.start()
         for name in self.names():
             self.wait_ready(name, timeout)
 
     def stop_all(self) -> None:
-        stop([self.processes[name] for name in reversed(list(self.processes))])
-        self.processes.clear()
+        """supervisord stops every program (stop signal, then SIGKILL to its process group) and exits."""
+        if self.supervisor is not None:
+            self.supervisor.stop()
+            self.supervisor = None
 
-    def pids(self) -> dict[str, int]:
-        return {name: process.pid for name, process in self.processes.items()}
+
+def answers(url: str) -> bool:
+    """``url`` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def main() -> None:
@@ -296,15 +348,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rasa", type=int, help="Rasa instances (RASA_INSTANCES, default 2)")
     parser.add_argument("--actions", type=int, help="action servers (ACTION_SERVERS, default 2)")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "prod",
+                        help="logs, generated configurations and the control socket (default var/prod)")  # fmt: skip
     args = parser.parse_args()
     layout = Layout.from_env(args.rasa, args.actions)
     env = profile_env(layout)
     problems = check_services(env)
     if problems:
         raise SystemExit("The production profile needs its services:\n  " + "\n  ".join(problems))
-    profile = Profile(layout, env, ROOT / "var" / "prod")
+    profile = Profile(layout, env, args.workdir)
+    where = os.path.relpath(args.workdir, ROOT) if args.workdir.is_relative_to(ROOT) else str(args.workdir)
     print(f"Starting {layout.rasa_instances} Rasa instance(s), {layout.action_servers} action server(s), "
-          f"the console and nginx (logs in var/prod/)…", flush=True)  # fmt: skip
+          f"the console and nginx under supervisord (logs in {where}/)…", flush=True)  # fmt: skip
+    stop_on_sigterm()
     try:
         profile.start_all()
         instances = ", ".join(profile.rasa_url(i) for i in range(layout.rasa_instances))
@@ -318,16 +374,28 @@ def main() -> None:
             + ", ".join(f"http://127.0.0.1:{p}" for p in layout.action_ports)
             + "  (GET /health, /ready, /metrics)\n"
             f"  Console metrics:              http://127.0.0.1:{layout.console_port}/metrics\n"
+            f"  Processes:                    .venv/bin/supervisorctl -c {where}/supervision/supervisord.conf status\n"
             f"  Stop: Ctrl-C\n",
             flush=True,
         )
-        while all(p.poll() is None for p in profile.processes.values()):
-            time.sleep(0.5)
-        dead = [name for name, p in profile.processes.items() if p.poll() is not None]
-        print(f"stopped: {', '.join(dead)} exited (see var/prod/<name>.log)", flush=True)
-    except KeyboardInterrupt:
+        reported: set[str] = set()
+        while profile.running():
+            try:
+                failed = profile.failed()
+            except (OSError, xmlrpc.client.Error):  # supervisord is stopping
+                failed = {}
+            for name in sorted(failed.keys() - reported):
+                print(
+                    f"{name} is down and not restarted: {failed[name]} (see {where}/{name}.log)", flush=True
+                )
+            reported = set(failed)
+            time.sleep(2)
+        print(f"supervisord exited (see {where}/supervisord.out)", flush=True)
+    except (KeyboardInterrupt, StopRequested):
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         profile.stop_all()
 
 
