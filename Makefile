@@ -79,6 +79,7 @@ eval-blind: train ## the trained model on the blind NLU set, per variety (errors
 	$(PY) -m scripts.evaluate_blind
 
 deploy-check: install ## render deploy/k8s and check it, compose.yaml and the Dockerfile offline (docs/deploy.md)
+	@bash scripts/ensure_kubectl.sh
 	$(PY) -m scripts.deploy_check
 
 bench: train ## training time, parse latency, REST round trip (prints numbers)

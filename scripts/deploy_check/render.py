@@ -8,20 +8,28 @@ from pathlib import Path
 
 import yaml
 
+#: Where scripts/ensure_kubectl.sh puts kubectl on a machine that has none.
+LOCAL_KUBECTL = Path(__file__).resolve().parents[2] / "var" / "bin" / "kubectl"
+
 
 class RenderError(RuntimeError):
     """kustomize refused the tree, or kubectl is not installed."""
 
 
+def kubectl() -> str | None:
+    """kubectl on the PATH, else the one scripts/ensure_kubectl.sh installed."""
+    return shutil.which("kubectl") or (str(LOCAL_KUBECTL) if LOCAL_KUBECTL.is_file() else None)
+
+
 def kustomize_command() -> list[str]:
     """kubectl's built-in kustomize, or a standalone ``kustomize``."""
-    if shutil.which("kubectl"):
-        return ["kubectl", "kustomize"]
+    if kubectl():
+        return [kubectl(), "kustomize"]
     if shutil.which("kustomize"):
         return ["kustomize", "build"]
     raise RenderError(
-        "neither kubectl nor kustomize is installed: kubectl (which embeds kustomize) is needed to "
-        "render deploy/k8s offline"
+        "neither kubectl nor kustomize is installed: run scripts/ensure_kubectl.sh (make deploy-check "
+        "does), or install kubectl, which embeds kustomize"
     )
 
 
@@ -36,6 +44,6 @@ def render(directory: Path) -> list[dict]:
 
 def kustomize_version() -> str:
     command = kustomize_command()
-    args = ["kubectl", "version", "--client"] if command[0] == "kubectl" else ["kustomize", "version"]
+    args = [command[0], "version", "--client"] if command[1] == "kustomize" else ["kustomize", "version"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=30)
     return " ".join(result.stdout.split())
