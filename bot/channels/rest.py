@@ -49,6 +49,11 @@ class JisrRestInput(RestInput):
             )
         return sender
 
+    def _extract_input_channel(self, req: Request) -> str:
+        """Always ``rest``: Rasa's REST input takes ``input_channel`` from the body, which would let a
+        client file its messages under another channel (and route pushes or erase hooks there)."""
+        return self.name()
+
     def _extract_message(self, req: Request) -> str | None:
         body = self._body(req)
         return location_payload(body.get("location")) or prepare_text(body.get("message"))[0]
