@@ -78,6 +78,9 @@ eval: install ## 5-fold NLU cross-validation per variety (reports/); VARIANT=int
 eval-blind: train ## the trained model on the blind NLU set, per variety (errors in reports/tmp/)
 	$(PY) -m scripts.evaluate_blind
 
+eval-facts: install ## facts read from first messages (tests/data/eligibility_facts/), questions no longer asked
+	$(PY) -m scripts.evaluate_facts
+
 bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
