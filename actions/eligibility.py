@@ -315,7 +315,31 @@ class ValidateEligibilityForm(FormValidationAction):
         answers[reply.slot] = reply.value
         if reply.kind == "correction":
             _say_corrected(dispatcher, programme.question(reply.slot), reply.value, locale)
-        return {"eligibility_answer": None, "eligibility_answers": _pack(programme.id, answers, tracker)}
+        extra = _more_facts(programme, answers, text)
+        taken = list(_stored(tracker).get("taken") or [])
+        if extra:  # "77 ans, et elle vit seule": what the reply says beyond the question is not asked
+            answers.update(extra)
+            taken += list(extra)
+            dispatcher.utter_message(
+                text=facts_summary(programme, extra, locale), buttons=[change_button(locale)]
+            )
+        return {
+            "eligibility_answer": None,
+            "eligibility_answers": _pack(programme.id, answers, tracker, taken=taken),
+        }
+
+
+def _more_facts(programme: Programme, answers: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """Answers a typed reply gives to questions not answered yet (the replied question aside)."""
+    if not text or text.startswith("/"):
+        return {}
+    try:
+        facts = merge_facts([text])
+    except FactPatternsError as error:
+        logger.error("Fact patterns not loaded: %s", error)
+        return {}
+    read = prefill_answers(programme, facts)
+    return {slot: value for slot, value in read.items() if slot not in answers}
 
 
 def _say_corrected(dispatcher: CollectingDispatcher, question: Question, value: Any, locale: str) -> None:

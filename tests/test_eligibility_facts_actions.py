@@ -197,3 +197,23 @@ def test_everything_said_gives_the_outcome_with_the_city_and_change_restarts_it(
         FollowupAction("eligibility_form"),
     ]
     assert messages[0]["text"] == translate("elig_facts_cleared", "fr")
+
+
+def test_a_reply_that_says_more_than_asked_fills_the_other_questions() -> None:
+    stored = {"programme": "elderly_admission", "answers": {}}
+    t = make_tracker(
+        {"language": "fr", "eligibility_programme": "elderly_admission", "eligibility_answers": stored,
+         "requested_slot": "eligibility_answer"}, "77 ans, elle vit seule et n'a aucune pension", [],
+        intent="inform", entities=[{"entity": "number", "value": 77}], active_loop="eligibility_form",
+    )  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    result = ValidateEligibilityForm().validate_eligibility_answer("x", dispatcher, t, DOMAIN)
+    assert result["eligibility_answers"] == {
+        "programme": "elderly_admission",
+        "answers": {"age": 77, "family_support": "no", "resources": "no"},
+        "taken": ["family_support", "resources"],
+    }
+    no = translate("elig_value_no", "fr")
+    assert strip_bidi_marks(dispatcher.messages[0]["text"]) == summary(
+        "fr", ("elig_label_family_support", no), ("elig_label_resources", no)
+    )
