@@ -142,3 +142,19 @@ def test_prefill_keeps_only_what_the_programme_accepts() -> None:
     assert prefill_answers(elderly, {"age": 250}) == {}  # out of the question's bounds
     aid = programmes["direct_social_aid"]
     assert prefill_answers(aid, {"children_0_5": 2, "age": 40}) == {"children_0_5": 2}
+
+
+def test_a_broken_patterns_file_is_reported_by_make_validate(tmp_path) -> None:
+    import shutil
+
+    from bot.checks import check_files
+    from bot.training import ROOT
+
+    for folder in ("centers", "services", "gazetteer", "safety", "eligibility"):
+        shutil.copytree(ROOT / "data" / folder, tmp_path / "data" / folder)
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    shutil.copy(ROOT / "domain.yml", tmp_path / "domain.yml")
+    assert check_files(tmp_path) == []
+    (tmp_path / "data" / "eligibility" / "facts" / "patterns.yml").write_text("age: [", encoding="utf-8")
+    (problem,) = check_files(tmp_path)
+    assert "patterns.yml" in problem.file

@@ -112,11 +112,22 @@ def patterns_from_mapping(data: Mapping[str, Any]) -> FactPatterns:
         raise FactPatternsError(f"fact patterns: {error!r}") from error
 
 
+def load_patterns(path: Path = DEFAULT_PATTERNS) -> FactPatterns:
+    """Reads a patterns file; a missing or malformed one raises ``FactPatternsError`` naming it."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        if not isinstance(data, Mapping):
+            raise FactPatternsError("fact patterns: the file must be a mapping")
+        return patterns_from_mapping(data)
+    except (OSError, yaml.YAMLError, FactPatternsError) as error:
+        raise FactPatternsError(f"{path}: {error}") from error
+
+
 @lru_cache(maxsize=2)
 def default_patterns(path: Path = DEFAULT_PATTERNS) -> FactPatterns:
     """The project's patterns, loaded once per process."""
-    with path.open(encoding="utf-8") as handle:
-        return patterns_from_mapping(yaml.safe_load(handle) or {})
+    return load_patterns(path)
 
 
 def tokens_of(text: str) -> list[str]:
