@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -91,6 +92,20 @@ def score_message(item: Mapping[str, Any], programmes: Mapping[str, Programme], 
         score.asked_ideal += questions_asked(programme, prefill_answers(programme, expected), expected)
 
 
+def timing(rounds: int = 20) -> str:
+    """Time to read the facts of one message: a typical one and one at the 1,000-character limit."""
+    short = "mimti 3ndha 77 3am w sakna bo7dha w ma 3ndhach retraite"
+    longest = ("Ma mère a 77 ans, elle vit seule et n'a pas de pension, elle habite à Oujda. " * 13)[:1000]
+    extract_facts(short)  # patterns loaded once per process
+    results = []
+    for text in (short, longest):
+        start = time.perf_counter()
+        for i in range(rounds):
+            extract_facts(f"{text[:-6]} {i:05d}")  # a new text each round: nothing cached
+        results.append((time.perf_counter() - start) / rounds * 1000)
+    return f"reading time per message: {results[0]:.2f} ms ({len(short)} chars), {results[1]:.1f} ms (1000 chars)"
+
+
 def _share(part: int, whole: int) -> str:
     return f"{part / whole:6.1%}" if whole else "   n/a"
 
@@ -125,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             f"   {s.asked_before:3}→{s.asked_after:<3} ({s.asked_ideal:3})  no longer asked:"
             f"{_share(saved, s.asked_before)} (ideal{_share(s.asked_before - s.asked_ideal, s.asked_before)})"
         )
+    print(timing())
     ERRORS.parent.mkdir(parents=True, exist_ok=True)
     ERRORS.write_text(json.dumps(total.errors, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"errors: {ERRORS.relative_to(ROOT)}")

@@ -140,6 +140,7 @@ def tokens_of(text: str) -> list[str]:
     return _TOKEN.findall(normal.replace("*", " "))
 
 
+@lru_cache(maxsize=65536)
 def _unglued(token: str) -> tuple[str, ...]:
     """The word, and the word without a glued Arabic proclitic."""
     if not _ARABIC.search(token):
@@ -151,11 +152,13 @@ def _unglued(token: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=65536)
 def _variants(token: str) -> tuple[str, ...]:
     """Forms a phrase word may match: Arabizi folded, Arabic proclitics removed."""
     return _unglued(token) if _ARABIC.search(token) else (fold_arabizi(token),)
 
 
+@lru_cache(maxsize=65536)
 def _word_matches(token: str, word: str) -> bool:
     if word.endswith("*"):
         stem = word[:-1]
@@ -170,11 +173,23 @@ def match_at(tokens: list[str], i: int, phrase: Phrase) -> bool:
     return all(_word_matches(tokens[i + k], word) for k, word in enumerate(phrase))
 
 
+@lru_cache(maxsize=16)
+def _positions(tokens: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Where each form of each word is, so a phrase is tried only where its first word is."""
+    index: dict[str, list[int]] = {}
+    for i, token in enumerate(tokens):
+        for variant in _variants(token):
+            index.setdefault(variant, []).append(i)
+    return {variant: tuple(found) for variant, found in index.items()}
+
+
 def find_phrases(tokens: list[str], phrases: Iterable[Phrase], used: set[int]) -> list[tuple[int, int]]:
     """Spans ``(start, end)`` of the phrases, longest first, never over an already used token."""
     spans = []
+    index = _positions(tuple(tokens))
     for phrase in phrases:
-        for i in range(len(tokens)):
+        starts = range(len(tokens)) if phrase[0].endswith("*") else index.get(phrase[0], ())
+        for i in starts:
             span = range(i, i + len(phrase))
             if any(k in used for k in span) or not match_at(tokens, i, phrase):
                 continue
