@@ -82,11 +82,14 @@ deploy-check: install ## render deploy/k8s and check it, compose.yaml and the Do
 	@bash scripts/ensure_kubectl.sh
 	$(PY) -m scripts.deploy_check
 
+eval-facts: install ## facts read from first messages (tests/data/eligibility_facts/), questions no longer asked
+	$(PY) -m scripts.evaluate_facts
+
 bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
 .PHONY: help install i18n-compile i18n-check i18n-extract i18n-update train run shell validate lint test eval eval-blind bench \
-  deploy-check \
+  deploy-check eval-facts \
   retrain-check coverage
 
 purge: install ## delete conversations past their retention period (data/privacy/retention.yml)

@@ -4,7 +4,12 @@ Why one generic form rather than one form per programme: the questions, their or
 needed live in the data (the engine asks only what the rules still need), so a content team adds a
 programme or a question without touching ``domain.yml``. The form requests one slot,
 ``eligibility_answer``, again and again; each reply is interpreted against the current question and
-filed in ``eligibility_answers`` (``{"programme": id, "answers": {slot: value}}``).
+filed in ``eligibility_answers`` (``{"programme": id, "answers": {slot: value}, "taken": [slot],
+"facts": {fact: value}}``).
+
+What the citizen already wrote is not asked again: when the check starts, the facts of her recent
+messages (``bot.eligibility.facts_from_text``) pre-fill the answers (``taken``), the check says what it
+took, and a "change" button (or "no, she is 70") corrects a wrong reading.
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from rasa_sdk.types import DomainDict
 from actions.locale import button, tracker_locale
 from bot.eligibility.answers import STOP, Reply, check_number, correction_target, interpret, read_number
 from bot.eligibility.engine import AmountEstimate, Outcome, evaluate_programme, next_question
+from bot.eligibility.facts_from_text import FactPatternsError, merge_facts
 from bot.eligibility.loader import EligibilityError, default_programmes
 from bot.eligibility.model import DONT_KNOW, NO, OUTCOMES, YES, Programme, Question
+from bot.eligibility.prefill import prefill_answers
+from bot.geo.gazetteer import default_gazetteer
 from bot.i18n.catalogs import LOCALES, has_key, translate
 from bot.i18n.render import render_text
 
@@ -40,6 +48,7 @@ STATIC_KEYS = (
     "elig_value_no", "elig_value_dont_know", "elig_because", "elig_advice_header", "elig_documents_header",
     "elig_apply_header", "elig_disclaimer", "elig_reason_default", "elig_estimate_line",
     "elig_estimate_minimum", "elig_estimate_adults_only", "elig_estimate_unknown",
+    "elig_facts_taken", "elig_fact_item", "elig_btn_change", "elig_facts_cleared",
     "btn_talk_human",
     *(f"elig_outcome_{o}" for o in OUTCOMES),
     "elig_outcome_likely_eligible_elderly_admission", "elig_outcome_likely_not_eligible_elderly_admission",
@@ -67,16 +76,106 @@ def programmes() -> dict[str, Programme]:
         return {}
 
 
+#: The button payload value that forgets the answers read from the citizen's messages.
+CHANGE = "change"
+#: How many recent citizen messages are read for facts when a check starts.
+FACT_MESSAGES = 5
+
+
+def _stored(tracker: Tracker) -> dict[str, Any]:
+    stored = tracker.get_slot("eligibility_answers")
+    return dict(stored) if isinstance(stored, Mapping) else {}
+
+
 def _state(tracker: Tracker, programme_id: str | None) -> dict[str, Any]:
     """Answers given so far for ``programme_id`` (another programme's answers do not count)."""
-    stored = tracker.get_slot("eligibility_answers")
-    if isinstance(stored, Mapping) and stored.get("programme") == programme_id:
+    stored = _stored(tracker)
+    if stored.get("programme") == programme_id:
         return dict(stored.get("answers") or {})
     return {}
 
 
-def _pack(programme_id: str, answers: Mapping[str, Any]) -> dict[str, Any]:
-    return {"programme": programme_id, "answers": dict(answers)}
+def _pack(
+    programme_id: str | None, answers: Mapping[str, Any], tracker: Tracker | None = None, **changes: Any
+) -> dict[str, Any]:
+    """The stored check, keeping what was read from the messages (``taken``, ``facts``)."""
+    stored = _stored(tracker) if tracker is not None else {}
+    pack: dict[str, Any] = {"programme": programme_id, "answers": dict(answers)}
+    for key in ("taken", "facts"):
+        value = changes.get(key, stored.get(key))
+        if value:
+            pack[key] = value
+    return pack
+
+
+def recent_texts(tracker: Tracker, limit: int = FACT_MESSAGES) -> list[str]:
+    """The citizen's typed messages since the previous check started (oldest first, buttons left out)."""
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_eligibility_start":
+            break
+        if event.get("event") == "user":
+            text = str(event.get("text") or "")
+            if text and not text.startswith("/"):
+                texts.append(text)
+            if len(texts) >= limit:
+                break
+    return texts[::-1]
+
+
+def facts_of(tracker: Tracker) -> dict[str, Any]:
+    """The facts of the citizen's recent messages; none when the patterns cannot be read."""
+    try:
+        return merge_facts(recent_texts(tracker))
+    except FactPatternsError as error:
+        logger.error("Fact patterns not loaded: %s", error)
+        return {}
+
+
+def facts_summary(programme: Programme, taken: Mapping[str, Any], locale: str) -> str:
+    """What the check took from the messages, in the reply locale, with how to correct it."""
+    items = []
+    for question in programme.questions:
+        if question.slot in taken:
+            items.append(
+                render_text(
+                    "elig_fact_item",
+                    locale,
+                    {
+                        "label": translate(question.label, locale),
+                        "value": show_value(question, taken[question.slot], locale),
+                    },
+                )
+            )
+    return render_text(
+        "elig_facts_taken",
+        locale,
+        {"facts": "، ".join(items) if locale in ("ary", "ar") else ", ".join(items)},
+    )
+
+
+def change_button(locale: str) -> dict:
+    """Forgets what was read from the messages; the questions are asked one by one."""
+    return button("elig_btn_change", f'/inform{{"eligibility_value": "{CHANGE}"}}', locale)
+
+
+def start_with_facts(
+    dispatcher: CollectingDispatcher, programme: Programme, facts: Mapping[str, Any], locale: str
+) -> dict[str, Any]:
+    """The stored check of ``programme``, pre-filled from ``facts``; says what it took."""
+    taken = prefill_answers(programme, facts)
+    if taken:
+        dispatcher.utter_message(
+            text=facts_summary(programme, taken, locale), buttons=[change_button(locale)]
+        )
+    return _pack(programme.id, taken, taken=list(taken), facts=dict(facts))
+
+
+def forget_taken(tracker: Tracker, programme: Programme, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored check without the answers read from the messages."""
+    taken = set(_stored(tracker).get("taken") or [])
+    kept = {slot: value for slot, value in answers.items() if slot not in taken}
+    return _pack(programme.id, kept, tracker, taken=[])
 
 
 def _current(tracker: Tracker) -> tuple[Programme | None, dict[str, Any]]:
@@ -141,9 +240,14 @@ class ActionEligibilityStart(Action):
         programme = programmes().get(programme_id or "")
         title = translate(programme.title, locale) if programme else ""
         dispatcher.utter_message(text=render_text("elig_intro", locale, {"programme": title}))
+        facts = facts_of(tracker)
+        if programme:
+            stored = start_with_facts(dispatcher, programme, facts, locale)
+        else:  # the facts wait for the programme the citizen chooses
+            stored = _pack(None, {}, facts=facts)
         return [
             SlotSet("eligibility_programme", programme.id if programme else None),
-            SlotSet("eligibility_answers", None), SlotSet("eligibility_answer", None),
+            SlotSet("eligibility_answers", stored), SlotSet("eligibility_answer", None),
             SlotSet("eligibility_stopped", False),
         ]  # fmt: skip
 
@@ -178,7 +282,10 @@ class ValidateEligibilityForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         if slot_value in programmes():
-            return {"eligibility_programme": slot_value, "eligibility_answers": None}
+            facts = _stored(tracker).get("facts") or {}
+            locale = tracker_locale(tracker)
+            stored = start_with_facts(dispatcher, programmes()[slot_value], facts, locale)
+            return {"eligibility_programme": slot_value, "eligibility_answers": stored}
         intent, entities, _ = _latest(tracker)
         if intent in ("goodbye",) or any(e.get("value") == STOP for e in entities):
             return {"eligibility_programme": None, "eligibility_stopped": True}
@@ -194,6 +301,12 @@ class ValidateEligibilityForm(FormValidationAction):
             return {"eligibility_answer": None}
         locale = tracker_locale(tracker)
         intent, entities, text = _latest(tracker)
+        if any(e.get("entity") == "eligibility_value" and e.get("value") == CHANGE for e in entities):
+            dispatcher.utter_message(text=render_text("elig_facts_cleared", locale))
+            return {
+                "eligibility_answer": None,
+                "eligibility_answers": forget_taken(tracker, programme, answers),
+            }
         reply = interpret(programme, question, answers, intent, entities, text, option_labels(question))
         if reply.kind == "stop":
             return {"eligibility_answer": None, "eligibility_stopped": True}
@@ -203,7 +316,31 @@ class ValidateEligibilityForm(FormValidationAction):
         answers[reply.slot] = reply.value
         if reply.kind == "correction":
             _say_corrected(dispatcher, programme.question(reply.slot), reply.value, locale)
-        return {"eligibility_answer": None, "eligibility_answers": _pack(programme.id, answers)}
+        extra = _more_facts(programme, answers, text)
+        taken = list(_stored(tracker).get("taken") or [])
+        if extra:  # "77 ans, et elle vit seule": what the reply says beyond the question is not asked
+            answers.update(extra)
+            taken += list(extra)
+            dispatcher.utter_message(
+                text=facts_summary(programme, extra, locale), buttons=[change_button(locale)]
+            )
+        return {
+            "eligibility_answer": None,
+            "eligibility_answers": _pack(programme.id, answers, tracker, taken=taken),
+        }
+
+
+def _more_facts(programme: Programme, answers: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """Answers a typed reply gives to questions not answered yet (the replied question aside)."""
+    if not text or text.startswith("/"):
+        return {}
+    try:
+        facts = merge_facts([text])
+    except FactPatternsError as error:
+        logger.error("Fact patterns not loaded: %s", error)
+        return {}
+    read = prefill_answers(programme, facts)
+    return {slot: value for slot, value in read.items() if slot not in answers}
 
 
 def _say_corrected(dispatcher: CollectingDispatcher, question: Question, value: Any, locale: str) -> None:
@@ -301,21 +438,30 @@ def outcome_message(programme: Programme, outcome: Outcome, locale: str) -> str:
     return "\n\n".join(parts)
 
 
-def outcome_buttons(programme: Programme, locale: str) -> list[dict]:
-    """The nearest relevant centre and a caseworker."""
+def outcome_buttons(programme: Programme, locale: str, city: str | None = None) -> list[dict]:
+    """The nearest relevant centre (in the city the citizen named, if any) and a caseworker."""
+    where = f', "city": "{city}"' if city in default_gazetteer().cities else ""
     return [
-        button("elig_btn_center", f'/find_center{{"center_type": "{programme.center_type}"}}', locale),
+        button("elig_btn_center", f'/find_center{{"center_type": "{programme.center_type}"{where}}}', locale),
         button("btn_talk_human", "/talk_to_human", locale),
     ]
 
 
 def give_outcome(
-    dispatcher: CollectingDispatcher, programme: Programme, answers: Mapping[str, Any], locale: str
+    dispatcher: CollectingDispatcher,
+    programme: Programme,
+    answers: Mapping[str, Any],
+    locale: str,
+    city: str | None = None,
 ) -> None:
     outcome = evaluate_programme(programme, answers)
     dispatcher.utter_message(
-        text=outcome_message(programme, outcome, locale), buttons=outcome_buttons(programme, locale)
+        text=outcome_message(programme, outcome, locale), buttons=outcome_buttons(programme, locale, city)
     )
+
+
+def _named_city(tracker: Tracker) -> str | None:
+    return (_stored(tracker).get("facts") or {}).get("city")
 
 
 class ActionEligibilityResult(Action):
@@ -339,7 +485,7 @@ class ActionEligibilityResult(Action):
                 SlotSet("eligibility_answers", None),
                 SlotSet("eligibility_programme", None),
             ]
-        give_outcome(dispatcher, programme, answers, locale)
+        give_outcome(dispatcher, programme, answers, locale, _named_city(tracker))
         return []  # answers are kept so that "no, he is 70" can still correct them
 
 
@@ -355,6 +501,14 @@ class ActionEligibilityCorrect(Action):
         locale = tracker_locale(tracker)
         programme, answers = _current(tracker)
         _, entities, text = _latest(tracker)
+        if programme and any(
+            e.get("entity") == "eligibility_value" and e.get("value") == CHANGE for e in entities
+        ):
+            dispatcher.utter_message(text=render_text("elig_facts_cleared", locale))
+            return [
+                SlotSet("eligibility_answers", forget_taken(tracker, programme, answers)),
+                SlotSet("eligibility_stopped", False), FollowupAction("eligibility_form"),
+            ]  # fmt: skip
         number = read_number(text, entities)
         target = (
             correction_target(programme, None, text, answers) if programme and number is not None else None
@@ -368,8 +522,8 @@ class ActionEligibilityCorrect(Action):
             return []
         answers[target.slot] = number
         _say_corrected(dispatcher, target, number, locale)
-        events: List[EventType] = [SlotSet("eligibility_answers", _pack(programme.id, answers))]
+        events: List[EventType] = [SlotSet("eligibility_answers", _pack(programme.id, answers, tracker))]
         if next_question(programme, answers) is not None:
             return [*events, SlotSet("eligibility_stopped", False), FollowupAction("eligibility_form")]
-        give_outcome(dispatcher, programme, answers, locale)
+        give_outcome(dispatcher, programme, answers, locale, _named_city(tracker))
         return events

@@ -89,8 +89,9 @@ def _line_of(lines: list[str], fragment: str) -> int:
 
 
 def check_files(root: Path = ROOT) -> list[Problem]:
-    """Directory, catalogue, gazetteer and danger terms load without errors."""
+    """Directory, catalogue, gazetteer, danger terms and fact patterns load without errors."""
     from bot.content_errors import ContentError
+    from bot.eligibility.facts_from_text import FactPatternsError, load_patterns
     from bot.eligibility.validate import validate_eligibility
     from bot.geo.directory import load_directory
     from bot.geo.gazetteer import Gazetteer, GazetteerError
@@ -111,12 +112,13 @@ def check_files(root: Path = ROOT) -> list[Problem]:
         lambda: Gazetteer.load(root / "data" / "gazetteer" / "cities.yml"),
         lambda: DangerTerms.load(root / "data" / "safety" / "danger_terms.yml"),
         lambda: validate_eligibility(root),  # data/eligibility: rules, sources, translations
+        lambda: load_patterns(root / "data" / "eligibility" / "facts" / "patterns.yml"),
     ):
         try:
             check()
         except ContentError as error:
             problems.extend(_problem(text) for text in error.problems)
-        except (GazetteerError, DangerTermsError) as error:
+        except (GazetteerError, DangerTermsError, FactPatternsError) as error:
             problems.append(_problem(str(error)))
     return problems
 

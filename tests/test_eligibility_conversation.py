@@ -32,6 +32,7 @@ def _t(key: str, locale: str, **values) -> str:
 
 
 ELDERLY = '/check_eligibility{"eligibility_programme": "elderly_admission"}'
+CHANGE = '/inform{"eligibility_value": "change"}'
 
 
 @pytest.mark.parametrize(
@@ -59,11 +60,16 @@ ELDERLY = '/check_eligibility{"eligibility_programme": "elderly_admission"}'
     ],
 )
 def test_elderly_check_in_every_variety(assistant, opening, too_old, correction, locale) -> None:
-    topic, start, invalid, age, fixed, family, resources = _talk(
-        assistant, [opening, ELDERLY, too_old, "65", correction, "/deny", "/deny"]
+    topic, start, change, invalid, age, fixed, family, resources = _talk(
+        assistant, [opening, ELDERLY, CHANGE, too_old, "65", correction, "/deny", "/deny"]
     )
     assert any(b["payload"] == ELDERLY for b in topic[0]["buttons"])  # the information offers the check
-    assert _texts(start) == [_t("elig_intro", locale), _t("elig_q_elderly_age", locale)]
+    # the opening's facts are taken and said; "change" forgets them and the questions start over
+    assert _texts(start)[0] == _t("elig_intro", locale)
+    assert _t("elig_label_family_support", locale) in _texts(start)[1]  # "nobody looks after her"
+    assert start[1]["buttons"] == [{"title": translate("elig_btn_change", locale), "payload": CHANGE}]
+    assert _texts(change) == [_t("elig_facts_cleared", locale), _t("elig_q_elderly_age", locale)]
+    start = change
     assert start[-1]["buttons"][-2:] == [
         {"title": translate("elig_btn_dont_know", locale), "payload": "/dont_know"},
         {"title": translate("elig_btn_stop", locale), "payload": '/inform{"eligibility_value": "stop"}'},
