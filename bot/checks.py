@@ -112,7 +112,7 @@ def check_files(root: Path = ROOT) -> list[Problem]:
         lambda: Gazetteer.load(root / "data" / "gazetteer" / "cities.yml"),
         lambda: DangerTerms.load(root / "data" / "safety" / "danger_terms.yml"),
         lambda: validate_eligibility(root),  # data/eligibility: rules, sources, translations
-        lambda: load_patterns(root / "data" / "eligibility" / "facts" / "patterns.yml"),
+        lambda: _fact_patterns(root, load_patterns),
     ):
         try:
             check()
@@ -121,6 +121,13 @@ def check_files(root: Path = ROOT) -> list[Problem]:
         except (GazetteerError, DangerTermsError, FactPatternsError) as error:
             problems.append(_problem(str(error)))
     return problems
+
+
+def _fact_patterns(root: Path, load: Any) -> None:
+    """The fact phrases load when the project has them (without them every question is asked)."""
+    path = root / "data" / "eligibility" / "facts" / "patterns.yml"
+    if path.exists():
+        load(path)
 
 
 def _problem(text: str) -> Problem:
