@@ -24,6 +24,7 @@ import yaml
 
 from bot.nlu.danger_terms import DangerTerms
 from bot.training import MODEL_FILE, ROOT
+from scripts.retrain_check import quiet_rasa_logs
 
 DEV_SET = ROOT / "tests" / "data" / "danger_classes.yml"
 VARIETIES = ("ary_arab", "ary_latn", "ar", "fr", "mixed")
@@ -96,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=MODEL_FILE)
     args = parser.parse_args()
+    quiet_rasa_logs()
     messages = load_dev_set()
     intents = asyncio.run(_intents(args.model, [m.text for m in messages]))
     terms = DangerTerms.load()
