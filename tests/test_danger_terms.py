@@ -239,6 +239,9 @@ def test_every_class_of_danger_is_found(terms, message):
         "la loi punit-elle un mari qui frappe sa femme ?",  # a question about the law
         "le prof frappe mon fils à l'école",  # child protection, not an attack in progress
         "iyeh tab3an",
+        "واش خاصني ننتظر الجواب؟",  # "wait", one letter from ننتحر ("kill myself")
+        "هل يجب أن تنتظر الرد؟",
+        "l'assistante sociale m'a suivie pendant deux ans",
     ],
 )
 def test_look_alikes_of_the_new_danger_phrases_do_not_trigger(terms, message):
