@@ -117,6 +117,11 @@ bench-safety: train ## emergency-path recall, false alarms, time to the first em
 
 .PHONY: bench-safety
 
+bench-danger-classes: train ## per danger class and variety: messages reaching emergency / violence support
+	$(PY) -m scripts.danger_classes
+
+.PHONY: bench-danger-classes
+
 telegram: train ## the bot on Telegram without a public URL (long polling); needs TELEGRAM_TOKEN
 	$(PY) -m bot.channels.telegram_polling
 

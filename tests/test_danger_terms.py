@@ -196,3 +196,70 @@ def test_being_thrown_out_of_the_house_is_not_an_attack_in_progress(terms):
 )
 def test_mistreatment_and_stalking_are_violence_words(terms, message):
     assert terms.find_violence(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "واحد تابعني من الحانوت حتى للدار",  # followed now
+        "chi wa7d tab3ni f tri9 w ana khayfa",
+        "quelqu'un me suit depuis la gare",
+        "راجلي شاد الموس و واقف ف الباب",  # a weapon now
+        "rajli chad lmous f kouzina",
+        "il est rentré avec un couteau",
+        "قالي غادي يحرقني أنا و الدار",  # threats to burn, acid, the children
+        "il menace de me jeter de l'acide",
+        "سيقتل أطفالي إذا غادرت",
+        "مسدودة عليا ف البيت",  # locked in
+        "m9foula 3liya mn sbah",
+        "je suis séquestrée chez lui",
+        "الجار كيضرب مراتو دابا",  # an attack witnessed now
+        "أسمع الجار يضرب زوجته الآن",
+        "ma b9itch kantnfs",  # injured
+        "il m'a serré le cou",
+        "بغيت نجرح راسي",  # self-harm
+        "j'ai envie de mourir",
+    ],
+)
+def test_every_class_of_danger_is_found(terms, message):
+    assert terms.find(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "غادي نقولك واحد الحاجة",  # "I'll tell you", one letter from نقتلك
+        "ghadi n9olek chi haja",
+        "خطبوني لواحد من العائلة",  # "they got me engaged", one letter from خطفوني
+        "khtbouni l weld 3mmi",
+        "عيطت للمركز و سد عليا التيليفون",  # hung up on me
+        "زوجي يحرمني من المال",  # "deprives me", one letter from يحرقني
+        "je veux de l'aide pour mon dossier",  # "l'aide", one letter from "l'acide"
+        "l'assistante sociale qui me suit",  # follows a file, not a person in the street
+        "la loi punit-elle un mari qui frappe sa femme ?",  # a question about the law
+        "le prof frappe mon fils à l'école",  # child protection, not an attack in progress
+        "iyeh tab3an",
+        "واش خاصني ننتظر الجواب؟",  # "wait", one letter from ننتحر ("kill myself")
+        "هل يجب أن تنتظر الرد؟",
+        "l'assistante sociale m'a suivie pendant deux ans",
+    ],
+)
+def test_look_alikes_of_the_new_danger_phrases_do_not_trigger(terms, message):
+    assert terms.find(message) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "راجلي ديما كيسبني و كيحقرني",  # psychological
+        "il m'humilie devant tout le monde",
+        "rajli kayakhod liya lkhalsa dyali",  # economic
+        "mon mari m'interdit de travailler",
+        "بغاو يزوجوني بالسيف",  # forced marriage
+        "on veut me marier de force",
+        "daro compte fake b smiti",  # online
+    ],
+)
+def test_non_imminent_violence_classes_are_violence_words(terms, message):
+    assert terms.find(message) is None
+    assert terms.find_violence(message) is not None
