@@ -46,6 +46,8 @@ _EXTRACTOR = "CenterTypeResolver"
 _PUNCTUATION = ".,;:!?؟،()\"'«»"
 
 Phrase = tuple[str, ...]
+#: id(words) → (words, first-word index); the words dict is kept so that a reused id is detected.
+_INDEX_CACHE: dict[int, tuple[dict, dict]] = {}
 
 
 def load_center_words(path: Path = DEFAULT_FILE) -> dict[str, list[str]]:
@@ -96,16 +98,32 @@ def _matches(tokens: list[frozenset[str]], at: int, phrase: Phrase) -> bool:
     return all(bare_forms(w) & tokens[at + k] for k, w in enumerate(phrase))
 
 
-def _kinds_in(tokens: list[frozenset[str]], words: dict[str, list[str]]) -> list[tuple[str, int, int]]:
-    """Every (type, first token, token after the last) a type word covers, in the file's type order."""
-    found = []
+def _first_word_index(words: dict[str, list[str]]) -> dict[str, list[tuple[str, Phrase]]]:
+    """Bare form of a type word's first word → (type, phrase), so a scan looks up each message word once."""
+    cached = _INDEX_CACHE.get(id(words))
+    if cached is not None and cached[0] is words:
+        return cached[1]
+    index: dict[str, list[tuple[str, Phrase]]] = {}
     for kind, kind_words in words.items():
         for word in kind_words:
             phrase = _phrase(word)
-            for at in range(len(tokens)):
+            if phrase:
+                for form in bare_forms(phrase[0]):
+                    index.setdefault(form, []).append((kind, phrase))
+    _INDEX_CACHE[id(words)] = (words, index)
+    return index
+
+
+def _kinds_in(tokens: list[frozenset[str]], words: dict[str, list[str]]) -> list[tuple[str, int, int]]:
+    """Every (type, first token, token after the last) a type word covers."""
+    index = _first_word_index(words)
+    found = set()
+    for at, forms in enumerate(tokens):
+        for form in forms:
+            for kind, phrase in index.get(form, ()):
                 if _matches(tokens, at, phrase):
-                    found.append((kind, at, at + len(phrase)))
-    return found
+                    found.add((kind, at, at + len(phrase)))
+    return sorted(found)
 
 
 def _best(found: list[tuple[str, int, int]], words: dict[str, list[str]]) -> tuple[str, int, int]:
