@@ -105,6 +105,10 @@ def test_under_find_center_a_type_word_anywhere_gives_the_type(resolver, text, k
 def test_without_a_centre_search_intent_a_lone_type_word_gives_nothing(resolver):
     assert _types_for_intent(resolver, "ana bla ma2wa f Tanja", "homeless_support") == []
     assert _types_for_intent(resolver, "mon fils handicapé a besoin d'une carte", "disability_card") == []
+    assert _types_for_intent(resolver, "3ndi jouj drari", "inform") == [], (
+        "a number of children, not a centre"
+    )
+    assert _types_for_intent(resolver, "jam3iya katqari drari", "disability_schooling") == []
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ a phrase with no known word is dropped rather than passed on as an unknown type.
 
 When the extractor found no centre type, the message is scanned: a centre noun ("مركز", "dar",
 "centre", listed under ``centre_nouns``) followed within a few words by a type word ("markaz dyal
-l3ajaza", "centre pour enfants") gives the type; in a ``find_center`` message (or an ``inform``
-answer) a type word anywhere does too ("bghit chi blasa l chyoukh f Oujda", "ana bla ma2wa f Tanja"):
+l3ajaza", "centre pour enfants") gives the type; in a ``find_center`` message a type word anywhere
+does too ("bghit chi blasa l chyoukh f Oujda", "ana bla ma2wa f Tanja"):
 the citizen already said what kind of centre, and asking again is the failure this avoids.
 
 Words are compared without their glued articles and prefixes ("للعجزة" = "عجزة", "l3ajaza" =
@@ -35,8 +35,9 @@ CENTER_TYPE = "center_type"
 DEFAULT_FILE = Path("data/gazetteer/center_types.yml")
 #: How many words after a centre noun may name its type ("markaz dyal nas lkbar" = 3).
 NOUN_WINDOW = 4
-#: Intents under which a type word anywhere in the message names the centre type.
-TYPE_ANYWHERE_INTENTS = ("find_center", "inform")
+#: Intents under which a type word anywhere in the message names the centre type ("inform" is not one:
+#: "3ndi jouj drari" answers a question about children, it does not ask for a children's centre).
+TYPE_ANYWHERE_INTENTS = ("find_center",)
 #: Glued prefixes of Arabic-script words, longest first ("وللمركز", "فالعجزة", "للنساء", "لمركز").
 _ARABIC_PREFIXES = ("وال", "فال", "بال", "كال", "لل", "ال", "ول", "فل", "بل", "و", "ف", "ل", "ب")
 #: Articles glued to Latin-script words ("l3ajaza", "el-3ajaza", "l'enfance", "lmcharrdin").
