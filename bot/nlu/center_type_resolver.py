@@ -7,8 +7,8 @@ a phrase with no known word is dropped rather than passed on as an unknown type.
 
 When the extractor found no centre type, the message is scanned: a centre noun ("مركز", "dar",
 "centre", listed under ``centre_nouns``) followed within a few words by a type word ("markaz dyal
-l3ajaza", "centre pour enfants") gives the type; in a ``find_center`` message a type word anywhere
-does too ("bghit chi blasa l chyoukh f Oujda", "ana bla ma2wa f Tanja"):
+l3ajaza", "centre pour enfants") gives the type; in a ``find_center`` message, or an ``inform``
+answer without a number ("ديال العجزة" after "which kind of centre?"), a type word anywhere does too ("bghit chi blasa l chyoukh f Oujda", "ana bla ma2wa f Tanja"):
 the citizen already said what kind of centre, and asking again is the failure this avoids.
 
 Words are compared without their glued articles and prefixes ("للعجزة" = "عجزة", "l3ajaza" =
@@ -28,6 +28,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.number_resolver import parse_number
 from bot.nlu.persisted_data import PersistedDataComponent
 from bot.nlu.text_normalization import normalize_text
 
@@ -35,9 +36,9 @@ CENTER_TYPE = "center_type"
 DEFAULT_FILE = Path("data/gazetteer/center_types.yml")
 #: How many words after a centre noun may name its type ("markaz dyal nas lkbar" = 3).
 NOUN_WINDOW = 4
-#: Intents under which a type word anywhere in the message names the centre type ("inform" is not one:
-#: "3ndi jouj drari" answers a question about children, it does not ask for a children's centre).
-TYPE_ANYWHERE_INTENTS = ("find_center",)
+#: Intents under which a type word anywhere in the message names the centre type; an ``inform`` answer
+#: that holds a number is a count ("3ndi jouj drari", "3 enfants"), not a kind of centre.
+TYPE_ANYWHERE_INTENTS = ("find_center", "inform")
 #: Glued prefixes of Arabic-script words, longest first ("وللمركز", "فالعجزة", "للنساء", "لمركز").
 _ARABIC_PREFIXES = ("وال", "فال", "بال", "كال", "لل", "ال", "ول", "فل", "بل", "و", "ف", "ل", "ب")
 #: Articles glued to Latin-script words ("l3ajaza", "el-3ajaza", "l'enfance", "lmcharrdin").
@@ -230,7 +231,9 @@ class CenterTypeResolver(PersistedDataComponent):
                     kept.append({**entity, "value": kind})
                     seen.add(kind)
             intent = (message.get(INTENT) or {}).get("name")
-            anywhere = intent in TYPE_ANYWHERE_INTENTS
+            anywhere = intent in TYPE_ANYWHERE_INTENTS and not (
+                intent == "inform" and parse_number(text) is not None
+            )
             if not seen and (found := find_typed_centre(text, self._words, self._nouns, anywhere)):
                 kind, start, end = found
                 kept.append({"entity": CENTER_TYPE, "value": kind, "start": start, "end": end,
