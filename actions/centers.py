@@ -1,9 +1,9 @@
-"""Finding the nearest social centre: the search form's validation and the result message.
+"""Finding the nearest social centre: the search form's validation and the action that answers.
 
 The citizen gives a city (any spelling) or shares a location, and the kind of centre; the reply
-lists the nearest centres with distance and opening hours (both in the reply locale), phone, an
-OpenStreetMap link and, for unverified rows, "call to confirm". Directory edits are picked up
-without a restart; a broken edit keeps the previous directory in use.
+(``actions/center_reply.py``) lists the nearest centres, or, when none of the kind is near, names the
+place, the nearest one further away, the centres there that can also help and the national lines.
+Directory edits are picked up without a restart; a broken edit keeps the previous directory in use.
 """
 
 from __future__ import annotations
@@ -12,31 +12,32 @@ import logging
 from pathlib import Path
 from typing import Any, Dict, List
 
-from babel.numbers import format_decimal
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.center_reply import (
+    MAX_RESULTS,
+    SEARCH_RADIUS_KM,
+    CenterReply,
+    Where,
+    city_near,
+    format_km,
+    map_link,
+)
+from actions.center_reply import MESSAGE_KEYS as REPLY_KEYS
 from actions.locale import tracker_locale
 from bot.geo.directory import CENTER_TYPES, DIRECTORY_DIR, DirectoryHolder
 from bot.geo.gazetteer import default_gazetteer
 from bot.geo.opening_hours import MESSAGE_KEYS as HOURS_KEYS
-from bot.geo.opening_hours import format_opening_hours
-from bot.i18n.catalogs import translate
 from bot.i18n.render import render_text
 
 logger = logging.getLogger(__name__)
-SEARCH_RADIUS_KM = 150.0
+__all__ = ["MAX_RESULTS", "SEARCH_RADIUS_KM", "format_km", "map_link"]
 #: Intents under which free text is taken as an answer to "which city?".
 CITY_ANSWER_INTENTS = ("inform", "find_center", "nlu_fallback")
-MAX_RESULTS = 3
-BABEL_LOCALE = {"ary": "ar_MA", "ar": "ar_MA", "ary_Latn": "fr_MA", "fr": "fr_MA"}
 #: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = (
-    "center_results_header", "center_result_item", "center_unverified", "center_sample_notice",
-    "center_none_nearby", "center_city_unknown", "unit_km", "center_no_phone",
-    *(f"center_type_{t}" for t in CENTER_TYPES), *HOURS_KEYS,
-)  # fmt: skip
+MESSAGE_KEYS = (*REPLY_KEYS, "center_city_unknown", *HOURS_KEYS)
 
 
 class _DirectoryCache:
@@ -63,33 +64,23 @@ class _DirectoryCache:
 DIRECTORY = _DirectoryCache()
 
 
-def format_km(distance: float, locale: str) -> str:
-    """ "2,4 km" / "2,4 كلم" with the locale's number format."""
-    number = format_decimal(round(distance, 1), format="#,##0.#", locale=BABEL_LOCALE.get(locale, "fr_MA"))
-    return f"{number} {translate('unit_km', locale)}"
-
-
-def map_link(lat: float, lon: float) -> str:
-    """An OpenStreetMap link centred on the point."""
-    return f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=16/{lat:.5f}/{lon:.5f}"
-
-
-def _location(tracker: Tracker) -> tuple[float, float, str] | None:
-    """Where to search from: shared coordinates, else the city's centre; with a place label."""
+def _location(tracker: Tracker) -> Where | None:
+    """Where to search from: shared coordinates (in the city they fall in, if any), else the city."""
+    gazetteer = default_gazetteer()
     lat, lon = tracker.get_slot("latitude"), tracker.get_slot("longitude")
     try:
         if lat is not None and lon is not None:
-            return float(lat), float(lon), ""
+            return Where(float(lat), float(lon), city_near(gazetteer, float(lat), float(lon)))
     except (TypeError, ValueError):
         pass
-    city = default_gazetteer().cities.get(tracker.get_slot("city") or "")
+    city = gazetteer.cities.get(tracker.get_slot("city") or "")
     if city:
-        return city.lat, city.lon, city.id
+        return Where(city.lat, city.lon, city.id)
     return None
 
 
 class ActionFindCenter(Action):
-    """Lists the nearest centres of the requested type."""
+    """Answers the centre search (see ``actions/center_reply.py`` for what the reply holds)."""
 
     def name(self) -> str:
         return "action_find_center"
@@ -98,42 +89,13 @@ class ActionFindCenter(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         locale = tracker_locale(tracker)  # "Casablanca" as the answer keeps a Darija conversation in Darija
-        center_type = tracker.get_slot("center_type")
         where = _location(tracker)
         if where is None:
             dispatcher.utter_message(text=render_text("center_city_unknown", locale))
             return []
-        lat, lon, city_id = where
-        directory = DIRECTORY.get()
-        found = directory.nearest(lat, lon, center_type, limit=MAX_RESULTS, max_km=SEARCH_RADIUS_KM)
-        type_label = translate(f"center_type_{center_type}", locale) if center_type else ""
-        place = default_gazetteer().cities[city_id].name(locale) if city_id else ""
-        if not found:
-            dispatcher.utter_message(
-                text=render_text(
-                    "center_none_nearby", locale, {"radius": int(SEARCH_RADIUS_KM), "type": type_label}
-                )
-            )
-            return []
-        lines = [render_text("center_results_header", locale, {"type": type_label, "place": place})]
-        for center, distance in found:
-            item = render_text(
-                "center_result_item",
-                locale,
-                {
-                    "name": center.name(locale),
-                    "distance": format_km(distance, locale),
-                    "hours": format_opening_hours(center.hours, locale),
-                    "phone": center.phone or translate("center_no_phone", locale),
-                    "map": map_link(center.latitude, center.longitude),
-                },
-            )
-            if not center.verified:
-                item += "\n" + render_text("center_unverified", locale)
-            lines.append(item)
-        if directory.is_sample:
-            lines.append(render_text("center_sample_notice", locale))
-        dispatcher.utter_message(text="\n\n".join(lines))
+        reply = CenterReply(DIRECTORY.get(), default_gazetteer(), locale)
+        paragraphs = reply.compose(tracker.get_slot("center_type") or "general", where)
+        dispatcher.utter_message(text="\n\n".join(paragraphs))
         return []
 
 

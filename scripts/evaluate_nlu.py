@@ -79,6 +79,7 @@ def evaluate(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
     truth, predicted, varieties, languages, texts, ranked = [], [], [], [], [], []
     entity_counts: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
+    variety_counts: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0}))
     entity_types = {e["entity"] for example in examples for e in example.get("entities") or []}
     train_seconds = []
     for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, strata)):
@@ -101,13 +102,15 @@ def evaluate(
             top = next((r for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"), {})
             ranked.append((top.get("name") or "None", float(top.get("confidence") or 0.0)))
             if with_entities:
-                count_entities(example.get("entities") or [], parse.get("entities") or [], entity_types,
-                               entity_counts)  # fmt: skip
+                for counts in (entity_counts, variety_counts[variety_of(example)]):
+                    count_entities(example.get("entities") or [], parse.get("entities") or [], entity_types,
+                                   counts)  # fmt: skip
         print(f"fold {fold + 1}/{folds}: trained in {train_seconds[-1]:.0f}s", flush=True)
     report = summarise(name, truth, predicted, varieties, languages, texts, train_seconds)
     report["fallback_thresholds"] = threshold_sweep(truth, ranked, varieties)
     if with_entities:
         report["entities"] = entity_scores(entity_counts)
+        report["entities_by_variety"] = {v: entity_scores(c) for v, c in sorted(variety_counts.items())}
     return report
 
 
@@ -295,6 +298,12 @@ def print_report(report: dict) -> None:
         for entity, row in report["entities"].items():
             print(f"  {entity:<12} P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}"
                   f"  ({row['support']})")  # fmt: skip
+    if "entities_by_variety" in report:
+        print("\ncenter_type per variety:")
+        for variety, scores in report["entities_by_variety"].items():
+            row = scores.get("center_type")
+            if row and row["support"]:
+                print(f"  {variety:<10} P {row['precision']:.3f}  R {row['recall']:.3f}  ({row['support']})")
     seconds = report["train_seconds_per_fold"]
     print(f"training per fold: {np.mean(seconds):.0f}s on average")
 

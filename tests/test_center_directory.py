@@ -1,6 +1,7 @@
 """Centres directory: every validation error kind, atomic import, nearest search vs brute force."""
 
 import csv
+import math
 import random
 from pathlib import Path
 
@@ -111,10 +112,10 @@ def _random_directory(count: int, seed: int = 3) -> CenterDirectory:
     return CenterDirectory(rows)
 
 
-def read_row(i, lat, lon, types):
+def read_row(i, lat, lon, types, city="x"):
     from bot.geo.directory import Center
 
-    return Center(f"c{i}", "", f"C{i}", tuple(types), "x", "r", "", lat, lon, "", "", "sample", "", False)
+    return Center(f"c{i}", "", f"C{i}", tuple(types), city, "r", "", lat, lon, "", "", "sample", "", False)
 
 
 def test_nearest_matches_brute_force_on_random_points():
@@ -135,3 +136,35 @@ def test_radius_limits_results_and_distance_is_right():
     assert 215 < distance < 225  # Rabat–Tangier is about 220 km as the crow flies
     assert directory.nearest(34.0253, -6.8361, "women", max_km=100) == []
     assert directory.nearest(35.77, -5.80, "elderly") == []
+
+
+def test_unbounded_search_never_returns_a_centre_of_another_type():
+    directory = CenterDirectory(
+        [read_row(1, 35.7767, -5.8039, ["women"]), read_row(2, 34.02, -6.83, ["elderly"])]
+    )
+    ((center, distance),) = directory.nearest(35.77, -5.80, "elderly", limit=3, max_km=math.inf)
+    assert center.id == "c2" and distance > 200
+    assert directory.nearest(35.77, -5.80, "homeless", max_km=math.inf) == []
+
+
+def test_in_city_lists_the_city_centres_nearest_first_and_filters_by_type():
+    rows = [
+        read_row(1, 35.80, -5.80, ["women"], city="tangier"),
+        read_row(2, 35.77, -5.80, ["homeless"], city="tangier"),
+        read_row(3, 34.02, -6.83, ["women"], city="rabat"),
+    ]
+    directory = CenterDirectory(rows)
+    assert [c.id for c, _ in directory.in_city("tangier", 35.77, -5.80)] == ["c2", "c1"]
+    assert [c.id for c, _ in directory.in_city("tangier", 35.77, -5.80, "women")] == ["c1"]
+    assert directory.in_city("oujda", 34.68, -1.91) == []
+
+
+def test_sample_status_is_per_row(tmp_path):
+    sample = {**GOOD, "id": "s1", "source": "sample", "verified": "false"}
+    pending = {**GOOD, "id": "p1", "source": "https://example.org/list", "verified": "false"}
+    rows = {c.id: c for c in read_directory(_write(tmp_path / "c.csv", [GOOD, sample, pending]))}
+    assert [rows[i].is_sample for i in ("c1", "s1", "p1")] == [False, True, False]
+    assert not CenterDirectory(rows.values()).is_sample, (
+        "one sample row does not make the whole directory sample"
+    )
+    assert CenterDirectory([rows["s1"]]).is_sample

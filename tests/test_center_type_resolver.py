@@ -76,3 +76,68 @@ def test_the_scan_returns_character_offsets_of_the_original_text():
     text = "Salam, fin l MARKAZ dyal nsa?"
     kind, start, end = find_typed_centre(text, words, nouns)
     assert (kind, text[start:end]) == ("women", "MARKAZ dyal nsa")
+
+
+def _types_for_intent(resolver: CenterTypeResolver, text: str, intent: str) -> list[tuple[str, str]]:
+    message = Message(data={"text": text, "entities": [], "intent": {"name": intent, "confidence": 0.9}})
+    resolver.process([message])
+    return [
+        (e["value"], text[e["start"] : e["end"]])
+        for e in message.get("entities")
+        if e["entity"] == "center_type"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "span"),
+    [
+        ("kayn chi blasa l chyoukh f Oujda", "elderly", "blasa l chyoukh"),  # "blasa" is a centre noun
+        ("ana bla ma2wa f Tanja, fin nbat?", "homeless", "bla ma2wa"),
+        ("3afak a9rab wa7ed l kbar sen f Fes", "elderly", "kbar sen"),
+        ("je suis SDF à Rabat, où dormir ?", "homeless", "SDF"),
+        ("أبحث عن مأوى للمشردين", "homeless", "مأوى للمشردين"),
+    ],
+)
+def test_under_find_center_a_type_word_anywhere_gives_the_type(resolver, text, kind, span):
+    assert _types_for_intent(resolver, text, "find_center") == [(kind, span)]
+
+
+def test_without_a_centre_search_intent_a_lone_type_word_gives_nothing(resolver):
+    assert _types_for_intent(resolver, "ana bla ma2wa f Tanja", "homeless_support") == []
+    assert _types_for_intent(resolver, "mon fils handicapé a besoin d'une carte", "disability_card") == []
+    assert _types_for_intent(resolver, "3ndi jouj drari", "inform") == [], (
+        "a number of children, not a centre"
+    )
+    assert _types_for_intent(resolver, "jam3iya katqari drari", "disability_schooling") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("markaz l3ajaza", "elderly"),
+        ("markaz el-3ajaza", "elderly"),
+        ("markaz dyal chiyoukh", "elderly"),
+        ("markaz dyal chioukh", "elderly"),
+        ("markaz lnsa", "women"),
+        ("markaz l2i3a9a", "disability"),
+        ("مركز للشيوخ", "elderly"),
+        ("وللمركز ديال العجزة", "elderly"),
+        ("centre de l'enfance", "children"),
+    ],
+)
+def test_glued_articles_and_arabizi_spellings_are_folded(resolver, text, kind):
+    assert [k for k, _ in _types(resolver, text)] == [kind]
+
+
+def test_the_most_specific_type_wins_over_general(resolver):
+    assert [k for k, _ in _types(resolver, "markaz ijtima3i dyal l3ajaza")] == ["elderly"]
+    assert [k for k, _ in _types(resolver, "centre social pour personnes âgées")] == ["elderly"]
+    assert [k for k, _ in _types(resolver, "markaz ijtima3i f Tanja")] == ["general"]
+
+
+def test_each_variety_of_the_phrase_list_reaches_its_recall_floor():
+    """The resolver alone on tests/data/center_type_phrases.yml (`python -m scripts.center_type_recall`)."""
+    from scripts.center_type_recall import recall_per_variety
+
+    for variety, (found, total, misses) in recall_per_variety().items():
+        assert found / total >= 0.9, (variety, misses)

@@ -224,11 +224,11 @@ def test_find_center_with_city_and_type_in_one_message(assistant):
     replies = _texts(
         assistant.say(_sender(), "Où est le centre pour personnes âgées le plus proche à Agadir ?")
     )
-    assert replies[0] == translate("center_results_header", "fr").format(
-        type=translate("center_type_elderly", "fr")
+    assert replies[0] == _expected("center_sample_notice", "fr")
+    assert replies[1] == translate("center_results_header_place", "fr").format(
+        place="Agadir", type=translate("center_type_elderly", "fr")
     )
-    assert "Agadir" in replies[1] and "openstreetmap.org" in replies[1]
-    assert replies[-1] == _expected("center_sample_notice", "fr")
+    assert "Agadir" in replies[2] and "openstreetmap.org" not in replies[2], "no map pin for a sample row"
 
 
 def test_find_center_asks_what_is_missing_then_answers_from_a_shared_location(assistant):

@@ -138,7 +138,7 @@ VARIETIES = [
         jisr_question="Que signifie la stratégie Jisr pour les citoyens ?",
         city_question="Où trouver un centre à Errachidia ?",
         city="errachidia",
-        center_type="general",
+        center_type="elderly",
         type_question="Où est le centre pour handicapés le plus proche ?",
         type_value="disability",
         near=(34.68, -1.91),  # Oujda
@@ -231,30 +231,61 @@ def expected_hours(opening_hours: str, locale: str) -> str:
     return said[opening_hours]
 
 
-def expected_results(lat: float, lon: float, center_type: str, locale: str) -> list[str]:
-    """The results reply: header, one item per centre, the sample-data warning (the REST channel sends
-    each paragraph of a reply as its own message)."""
-    found = nearest_rows(lat, lon, center_type)
-    assert found, "the test's location must have sample centres of the type nearby"
-    parts = [
-        fill(translate("center_results_header", locale), type=translate(f"center_type_{center_type}", locale))
-    ]
-    for row, km in found:
-        name = row["name_ar"] if locale in ("ary", "ar") else row["name_fr"]
+def is_sample(row: dict) -> bool:
+    return row["source"].strip().lower() == "sample"
+
+
+def expected_item(row: dict, km: float, locale: str) -> str:
+    """One centre as the reply shows it: full details only for a verified row."""
+    name = row["name_ar"] if locale in ("ary", "ar") else row["name_fr"]
+    phone = re.sub(r"[\s.\-()]", "", row["phone"])
+    values = {"name": name, "distance": expected_km(km, locale), "phone": phone}
+    if row["verified"].strip().lower() == "true":
         lat_c, lon_c = float(row["latitude"]), float(row["longitude"])
-        item = fill(
+        return fill(
             translate("center_result_item", locale),
-            name=name,
-            distance=expected_km(km, locale),
+            **values,
             hours=expected_hours(row["opening_hours"], locale),
-            phone=re.sub(r"[\s.\-()]", "", row["phone"]) or translate("center_no_phone", locale),
+            phone=phone or translate("center_no_phone", locale),
             map=f"https://www.openstreetmap.org/?mlat={lat_c:.5f}&mlon={lon_c:.5f}#map=16/{lat_c:.5f}/{lon_c:.5f}",
         )
-        if row["verified"].strip().lower() != "true":
-            item += "\n" + translate("center_unverified", locale)
-        parts.append(item)
-    if all(row["verified"].strip().lower() != "true" for row in centre_rows()):
+    if is_sample(row):
+        return fill(translate("center_result_item_sample", locale), **values)
+    key = "center_result_item_unverified" if phone else "center_result_item_unverified_no_phone"
+    return fill(translate(key, locale), **values)
+
+
+def city_near_point(lat: float, lon: float) -> str:
+    """The gazetteer city whose centre is within 25 km of the point (the reply names it), or ''."""
+    ranked = sorted((km_between(lat, lon, c["lat"], c["lon"]), c["id"]) for c in cities().values())
+    return ranked[0][1] if ranked[0][0] <= 25.0 else ""
+
+
+def place_name(city_id: str, locale: str) -> str:
+    if not city_id:
+        return translate("center_place_location", locale)
+    return cities()[city_id]["names"][CITY_NAME_KEY[locale]]
+
+
+def expected_results(lat: float, lon: float, center_type: str, locale: str, city_id: str) -> list[str]:
+    """The results reply: the sample notice first (sample rows shown), for women the EMF page and 8350,
+    the header naming the place, one item per centre (the REST channel sends each paragraph of a reply
+    as its own message)."""
+    found = nearest_rows(lat, lon, center_type)
+    assert found, "the test's location must have sample centres of the type nearby"
+    parts = []
+    if any(is_sample(row) for row, _ in found):
         parts.append(translate("center_sample_notice", locale))
+    if center_type in ("women", "violence_unit"):
+        parts.append(translate("center_emf_first", locale))
+    parts.append(
+        fill(
+            translate("center_results_header_place", locale),
+            type=translate(f"center_type_{center_type}", locale),
+            place=place_name(city_id, locale),
+        )
+    )
+    parts.extend(expected_item(row, km, locale) for row, km in found)
     return parts
 
 
@@ -377,7 +408,7 @@ def test_find_center_with_a_city_in_the_variety_spelling_asks_the_type_then_list
 
     result = _press(assistant, sender, question, f'/inform{{"center_type": "{variety.center_type}"}}')
     city = cities()[variety.city]
-    expected = expected_results(city["lat"], city["lon"], variety.center_type, locale)
+    expected = expected_results(city["lat"], city["lon"], variety.center_type, locale, variety.city)
     nearest_city = nearest_rows(city["lat"], city["lon"], variety.center_type)[0][0]["city"]
     assert nearest_city == variety.city, "the nearest centre of the type is in the named city"
     assert _texts(result) == expected
@@ -392,7 +423,8 @@ def test_find_center_with_a_shared_location_lists_the_nearest(assistant, variety
     assert assistant.tracker(sender)["slots"]["center_type"] == variety.type_value
 
     result = _share_location(assistant, sender, *variety.near)
-    assert _texts(result) == expected_results(*variety.near, variety.type_value, locale)
+    expected = expected_results(*variety.near, variety.type_value, locale, city_near_point(*variety.near))
+    assert _texts(result) == expected
     _assert_reply_locale(assistant, sender, locale)
 
 
@@ -403,7 +435,9 @@ def test_a_city_name_alone_as_the_answer_keeps_the_conversation_language(assista
 
     result = assistant.say(sender, variety.bare_city)  # e.g. "Oujda" reads as French, "طنجة" as Darija
     city = cities()[variety.bare_city_id]
-    assert _texts(result) == expected_results(city["lat"], city["lon"], variety.type_value, locale)
+    assert _texts(result) == expected_results(
+        city["lat"], city["lon"], variety.type_value, locale, city["id"]
+    )
 
 
 @pytest.mark.parametrize("variety", VARIETIES, ids=IDS)
@@ -420,11 +454,13 @@ def test_unknown_city_gets_suggestions_and_a_suggestion_finds_centres(assistant,
     assert all(re.fullmatch(r'/inform\{"city": "[a-z_]+"\}', p) for p in suggestions)
 
     result = assistant.say(sender, payload)
-    assert _texts(result) == expected_results(city["lat"], city["lon"], variety.type_value, locale)
+    assert _texts(result) == expected_results(
+        city["lat"], city["lon"], variety.type_value, locale, city["id"]
+    )
 
 
 @pytest.mark.parametrize("variety", VARIETIES, ids=IDS)
-def test_location_far_from_every_centre_gets_nothing_nearby_and_the_national_lines(assistant, variety):
+def test_location_far_from_every_centre_names_the_nearest_further_away_and_the_lines(assistant, variety):
     locale, sender = variety.locale, _sender()
     closest = min(
         km_between(*variety.far, float(r["latitude"]), float(r["longitude"])) for r in centre_rows()
@@ -433,10 +469,27 @@ def test_location_far_from_every_centre_gets_nothing_nearby_and_the_national_lin
     assert _texts(assistant.say(sender, variety.type_question)) == [translate("utter_ask_city", locale)]
 
     result = _texts(_share_location(assistant, sender, *variety.far))
-    expected = fill(
-        translate("center_none_nearby", locale),
-        type=translate(f"center_type_{variety.type_value}", locale),
-        radius=int(SEARCH_RADIUS_KM),
-    )
-    assert result == [expected]
-    assert all(line in expected for line in ("8350", "2511", "19"))
+    kind = translate(f"center_type_{variety.type_value}", locale)
+    (row, km), *_ = sorted(
+        ((r, km_between(*variety.far, float(r["latitude"]), float(r["longitude"]))) for r in centre_rows()
+         if variety.type_value in r["types"].split("|")),
+        key=lambda pair: pair[1],
+    )  # fmt: skip
+    lines = "center_lines_children" if variety.type_value == "children" else "center_lines_other"
+    assert result == [
+        translate("center_sample_notice", locale),
+        fill(
+            translate("center_none_in_radius", locale),
+            type=kind,
+            radius=int(SEARCH_RADIUS_KM),
+            place=place_name(city_near_point(*variety.far), locale),
+        ),
+        fill(
+            translate("center_nearest_further", locale),
+            type=kind,
+            place=place_name(row["city"], locale),
+            distance=expected_km(km, locale),
+        ),
+        expected_item(row, km, locale),
+        translate(lines, locale),
+    ]

@@ -30,6 +30,8 @@ LAT_RANGE = (20.5, 36.1)
 LON_RANGE = (-17.5, -0.9)
 _PHONE = re.compile(r"^(?:\+212|0)[5-8]\d{8}$")
 EARTH_RADIUS_KM = 6371.0088
+#: The ``source`` of made-up rows (data/centers/README.md).
+SAMPLE_SOURCE = "sample"
 
 
 class DirectoryError(ContentError):
@@ -54,6 +56,11 @@ class Center:
     source: str
     checked: str
     verified: bool
+
+    @property
+    def is_sample(self) -> bool:
+        """A made-up row for development (``source`` is ``sample``): never shown as a real place."""
+        return self.source.strip().lower() == SAMPLE_SOURCE
 
     @property
     def hours(self) -> OpeningHours:
@@ -102,7 +109,7 @@ def _row_problems(row: dict, known_ids: set[str], where: str) -> list[str]:
     if verified not in ("", "true", "false"):
         problems.append(f"{where}: verified must be true or false, not '{verified}'")
     source = (row.get("source") or "").strip()
-    if verified == "true" and (not source or source == "sample" or not source.startswith("http")):
+    if verified == "true" and (not source or source == SAMPLE_SOURCE or not source.startswith("http")):
         problems.append(f"{where}: a verified row needs a source URL (got '{source or 'nothing'}')")
     hours = (row.get("opening_hours") or "").strip()
     try:
@@ -184,13 +191,14 @@ class CenterDirectory:
 
     @property
     def is_sample(self) -> bool:
-        """True when no row is verified (the shipped sample)."""
-        return not any(c.verified for c in self.centers)
+        """True when every row is a sample row (the shipped directory)."""
+        return all(c.is_sample for c in self.centers)
 
     def nearest(
         self, lat: float, lon: float, center_type: str | None = None, limit: int = 3, max_km: float = 150.0
     ) -> list[tuple[Center, float]]:
-        """Up to ``limit`` centres of ``center_type`` within ``max_km``, nearest first."""
+        """Up to ``limit`` centres of ``center_type`` within ``max_km`` (``math.inf``: any distance),
+        nearest first."""
         if not self.centers:
             return []
         distances = haversine_km(lat, lon, self._lats, self._lons)
@@ -199,7 +207,26 @@ class CenterDirectory:
         count = min(limit, len(distances))
         candidates = np.argpartition(distances, count - 1)[:count]
         ordered = candidates[np.argsort(distances[candidates])]
-        return [(self.centers[i], float(distances[i])) for i in ordered if distances[i] <= max_km]
+        return [
+            (self.centers[i], float(distances[i]))
+            for i in ordered
+            if np.isfinite(distances[i]) and distances[i] <= max_km
+        ]
+
+    def in_city(
+        self, city: str, lat: float, lon: float, center_type: str | None = None
+    ) -> list[tuple[Center, float]]:
+        """Every centre of ``city`` (of ``center_type`` when given), nearest to the point first."""
+        rows = [
+            (i, c)
+            for i, c in enumerate(self.centers)
+            if c.city == city and (center_type is None or center_type in c.types)
+        ]
+        if not rows:
+            return []
+        index = np.array([i for i, _ in rows])
+        distances = haversine_km(lat, lon, self._lats[index], self._lons[index])
+        return sorted(((c, float(d)) for (_, c), d in zip(rows, distances, strict=True)), key=lambda p: p[1])
 
 
 def load_directory(directory: Path = DIRECTORY_DIR) -> CenterDirectory:
