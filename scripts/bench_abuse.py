@@ -9,7 +9,8 @@ answer once the turn is processed and the reply sent to the local API stub.
 
 Channels are plug-ins (``CHANNELS``): one class with ``send(conversation, text)`` per channel.
 A last phase measures the REST citizens while a web chat (socket.io) client, inside the callback
-form, sends a 32,000-digit "phone number" every two seconds: each such turn used to re-redact the
+form, sends a 15,000-digit "phone number" (the longest a web chat
+packet carries) every two seconds: each such turn used to re-redact the
 whole form history on the event loop.
 """
 
@@ -52,7 +53,7 @@ ORDINARY = [
     "شكرا بزاف",
 ]
 OVERSIZED = ("0612345678" * 10_000) + ("bghit nhder m3a chi wa7ed " * 4_000)  # ~200 kB
-DIGITS = "0123456789" * 3_200
+DIGITS = "0123456789" * 1_500  # the longest digit run a web chat packet (16 KiB at most) carries
 CALLBACK_FORM = [
     "Je voudrais parler à une personne, pas à un robot",
     '/inform{"share_scope": "summary"}',
@@ -232,7 +233,7 @@ def measure(url: str, tracker_db: Path) -> None:
               f"{len(attacked)} (attacker sent {oversized} oversized)")  # fmt: skip
     flooded, digits_sent = under_digit_flood(url, tracker_db)
     print(f"{'REST':9s} {'digit flood':14s} {_ms(flooded, 50)} {_ms(flooded, 95)}  "
-          f"{len(flooded)} (web chat client in the callback form sent {digits_sent} × 32 k digits)")  # fmt: skip
+          f"{len(flooded)} (web chat client in the callback form sent {digits_sent} × 15 k digits)")  # fmt: skip
     print(f"(load average after measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
