@@ -30,7 +30,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ import sqlalchemy as sa
 from bot.i18n.catalogs import LOCALES
 from bot.i18n.render import render_text
 from bot.ops.loadgen import LoadReport, run_load
+from bot.ops.prod import answers
 from bot.ops.replies import RETRY_LATER, TEMPORARY_PROBLEM
 from bot.training import ROOT
 
@@ -120,14 +120,6 @@ class Ports:
             "console": ("bot.ops.console", str(self.console)),
             "proxy": ("nginx: master",),
         }[kind]
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def descendants(root: int) -> dict[int, str]:

@@ -12,12 +12,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from bot.launcher import service_env
+from bot.ops.prod import answers
 from bot.training import ROOT
 from tests.conftest import free_port
 
@@ -60,14 +60,6 @@ def port_free(port: int) -> bool:
         except OSError:
             return False
         return True
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
