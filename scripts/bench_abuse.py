@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Protocol
 
+from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.training import MODEL_FILE, ROOT
 from scripts.bench import percentile
@@ -249,7 +250,9 @@ def main() -> None:
             wait_until_ready(f"http://127.0.0.1:{actions_port}/health", process=processes[0])
             processes.append(subprocess.Popen(rasa_server_command(rasa_port, MODEL_FILE), cwd=ROOT, env=env,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
-            wait_until_ready(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=processes[1])
+            wait_until_ready(
+                rasa_api.ready_url(f"http://127.0.0.1:{rasa_port}"), timeout=300, process=processes[1]
+            )
             measure(f"http://127.0.0.1:{rasa_port}", Path(tmp) / "tracker.db")
         finally:
             stop(processes)

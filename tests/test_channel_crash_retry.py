@@ -26,6 +26,7 @@ from typing import Iterator
 
 import pytest
 
+from bot import rasa_api
 from bot.channels.telegram import SECRET_HEADER
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.training import ROOT
@@ -60,7 +61,9 @@ class Instance:
         log = (self.logs / f"rasa-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(rasa_server_command(self.port, self.model), cwd=ROOT, env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-        wait_until_ready(f"http://127.0.0.1:{self.port}/status", timeout=300, process=self.process)
+        wait_until_ready(
+            rasa_api.ready_url(f"http://127.0.0.1:{self.port}"), timeout=300, process=self.process
+        )
 
     def kill(self) -> None:
         assert self.process is not None

@@ -21,6 +21,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
+from bot import rasa_api
 from bot.review.identity import conversation_hash
 from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore
 from bot.training import ROOT
@@ -289,7 +290,7 @@ def test_rasa_in_production_refuses_to_start_without_the_erase_settings(model_pa
             ready = False
             while time.monotonic() < deadline and process.poll() is None:
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=2):
+                    with urllib.request.urlopen(rasa_api.ready_url(f"http://127.0.0.1:{port}"), timeout=2):
                         ready = True
                         break
                 except OSError:
