@@ -288,7 +288,7 @@ def main() -> None:
     queue = f"jisr_faults_{uuid.uuid4().hex[:6]}"
     env = {**os.environ, **ports.env(), "TRACKER_DB_NAME": "jisr_bench_faults", "REDIS_KEY_PREFIX": "jisrfaults",
            "RABBITMQ_QUEUE": queue, "CONSOLE_SECRET_FILE": str(workdir / "console.key"),
-           "PYTHONPATH": str(ROOT)}  # fmt: skip
+           "JISR_LOCAL_TRIAL": "1", "PYTHONPATH": str(ROOT)}  # fmt: skip
     database = "postgresql://{user}@{host}:{port}/jisr_bench_faults".format(
         user=env.get("TRACKER_DB_USER", "postgres"), host=env.get("TRACKER_DB_HOST", "127.0.0.1"),
         port=env.get("TRACKER_DB_PORT", "5432"),

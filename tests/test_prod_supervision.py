@@ -120,6 +120,7 @@ def test_make_run_prod_stops_everything_and_frees_every_port(model_path, tmp_pat
     ports = Ports(free_run(2), free_run(2), *(free_run(1) for _ in range(5)))
     queue = f"jisr_test_{uuid.uuid4().hex[:8]}"
     env = {**os.environ, **ports.env(), "TRACKER_DB_NAME": "jisr_test_supervision", "RABBITMQ_QUEUE": queue,
+           "JISR_LOCAL_TRIAL": "1",  # the loopback services run with their default credentials
            "REDIS_KEY_PREFIX": "jisrsupervision", "CONSOLE_SECRET_FILE": str(tmp_path / "console.key"),
            "PYTHONPATH": str(ROOT)}  # fmt: skip
     profile = RunningProfile(ports, env, tmp_path / "run-prod.log", tmp_path / "prod")
