@@ -129,6 +129,7 @@ def pods(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pods]:
         "CALLBACK_KEY": Fernet.generate_key().decode(),
         "CONSOLE_SECRET": Fernet.generate_key().decode(),
         "RASA_TOKEN": secrets.token_urlsafe(24),
+        "WEBCHAT_SECRET": secrets.token_urlsafe(48),
         "REDIS_PASSWORD": "",
         "RABBITMQ_PASSWORD": "guest",
     }
