@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import time
 import uuid
 
 import pytest
@@ -82,13 +84,25 @@ def test_whatsapp_oversized_message_is_cut_before_storage(target):
     _assert_cut(stored_user_texts(target, f"wa-{wa_id}"))
 
 
-def test_web_chat_oversized_message_is_cut_before_storage(target):
-    """Attack: a 200 kB message on the socket.io web chat channel."""
-    session = f"webchat-{uuid.uuid4().hex[:8]}"
-    client = WebChatClient(target.url, session)
+def test_web_chat_oversized_message_is_refused_or_cut_before_storage(target):
+    """Attack: a 200 kB message on the socket.io web chat channel.
+
+    The channel refuses socket.io packets over 16 KiB, so the 200 kB message never reaches the
+    conversation; the longest message a packet can carry (15,000 characters) is cut at the entrance.
+    """
+    client = WebChatClient(target.url, "webchat-oversized")
     session = client.session_id  # the conversation the server opened
     try:
-        client.send(OVERSIZED)
+        with contextlib.suppress(Exception):  # the server closes the connection that sent the packet
+            client.send(OVERSIZED)
+        time.sleep(5)
+        assert stored_user_texts(target, session) == []
+    finally:
+        client.close()
+    client = WebChatClient(target.url, "webchat-longest")
+    session = client.session_id
+    try:
+        client.send(("bghit nhder m3a chi wa7ed " * 600)[:15_000])
         _assert_cut(wait_for_user_messages(target, session, 1))
     finally:
         client.close()
