@@ -250,9 +250,21 @@ class ChannelStore:
             )  # fmt: skip
 
     def mark_done(self, claim: Claim, now: float | None = None) -> None:
-        """Records the event as handled and drops the claim, atomically."""
+        """Records the event as handled and drops the claim, atomically.
+
+        Nothing is recorded when the claim is gone: an erase during the turn forgot the contact (its
+        claims included), or another instance took the event over and records it itself.
+        """
         now = time.time() if now is None else now
         with self.engine.begin() as connection:
+            held = connection.execute(
+                channel_claims.delete().where(
+                    channel_claims.c.channel == claim.channel, channel_claims.c.event_id == claim.event_id,
+                    channel_claims.c.holder == claim.holder,
+                )
+            ).rowcount  # fmt: skip
+            if not held:
+                return
             exists = connection.execute(
                 sa.select(channel_events.c.seen_at).where(
                     channel_events.c.channel == claim.channel, channel_events.c.event_id == claim.event_id
@@ -264,13 +276,6 @@ class ChannelStore:
                         channel=claim.channel, event_id=claim.event_id, seen_at=now
                     )
                 )
-            connection.execute(
-                channel_claims.delete().where(
-                    channel_claims.c.channel == claim.channel, channel_claims.c.event_id == claim.event_id,
-                    channel_claims.c.holder == claim.holder,
-                )
-            )  # fmt: skip
-        self.prune_if_due(now)
 
     def release(self, claim: Claim) -> None:
         """Lets the lease run out now, without recording the event done: the next delivery of the
@@ -386,11 +391,12 @@ class ChannelStore:
             deleted = connection.execute(
                 whatsapp_contacts.delete().where(whatsapp_contacts.c.wa_id == wa_id)
             ).rowcount
-            deleted += connection.execute(
-                channel_events.delete()
-                .where(channel_events.c.channel == WHATSAPP_CHANNEL)
-                .where(channel_events.c.event_id.startswith(prefix, autoescape=True))
-            ).rowcount
+            for table in (channel_events, channel_claims):  # a claim in flight is this erase's own turn
+                deleted += connection.execute(
+                    table.delete()
+                    .where(table.c.channel == WHATSAPP_CHANNEL)
+                    .where(table.c.event_id.startswith(prefix, autoescape=True))
+                ).rowcount
         return deleted
 
     def forget_conversation(self, sender_id: str) -> int:

@@ -264,6 +264,7 @@ def _production_env(queue: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("HANDOFF_DB_URL", "CHANNELS_DB_URL", "REVIEW_SALT", "REVIEW_SALT_FILE")}  # fmt: skip
     env.update(production_broker_env(queue), JISR_PROFILE="production", RASA_TELEMETRY_ENABLED="false",
+               RASA_TOKEN="erase-settings-" + "s" * 32,  # the API secret is there: only the erase settings lack
                HANDOFF_DB=str(tmp_path / "pod-local-handoff.db"), CHANNELS_DB=str(tmp_path / "pod-local-channels.db"),
                **extra)  # fmt: skip
     return env

@@ -97,9 +97,10 @@ def test_the_rasa_secret_never_appears_on_a_command_line(stack: Stack, tmp_path:
     prod_secret = "prod-" + uuid.uuid4().hex * 2
     layout = Layout.on_free_ports(1, 1)
     env = profile_env(layout, {**os.environ, "RASA_TOKEN": prod_secret, "JISR_LOCAL_TRIAL": "1"})
-    command, process_env, _ = Profile(layout, env, tmp_path).command("rasa-1")
-    assert all(prod_secret not in argument for argument in command)
-    assert process_env["RASA_TOKEN"] == prod_secret
+    program, _ = Profile(layout, env, tmp_path).program("rasa-1")
+    assert all(prod_secret not in argument for argument in program.command)
+    assert prod_secret not in str(program.environment)  # supervisord passes the profile's environment
+    assert env["RASA_TOKEN"] == prod_secret
 
 
 def test_rasa_does_not_start_its_api_without_a_secret(tmp_path: Path):
