@@ -87,7 +87,7 @@ def test_elderly_check_in_every_variety(assistant, opening, too_old, correction,
     assert _texts(family) == [_t("elig_q_elderly_resources", locale)]
     (outcome,) = _texts(resources)
     title = translate("elig_title_elderly_admission", locale)
-    assert outcome.startswith(_t("elig_outcome_likely_eligible", locale, programme=title))
+    assert outcome.startswith(_t("elig_outcome_likely_eligible_elderly_admission", locale, programme=title))
     for key in (
         "elig_reason_elderly_typical_met",
         "elig_docs_elderly_admission",

@@ -67,7 +67,7 @@ def test_the_check_asks_only_what_is_missing_and_takes_a_correction(
     ]
     title = translate("elig_title_elderly_admission", locale)
     (text,) = _texts(outcome)
-    assert text.startswith(_t("elig_outcome_likely_eligible", locale, programme=title))
+    assert text.startswith(_t("elig_outcome_likely_eligible_elderly_admission", locale, programme=title))
 
 
 def test_everything_said_gives_the_outcome_at_once_and_change_starts_over(assistant) -> None:
@@ -82,7 +82,11 @@ def test_everything_said_gives_the_outcome_at_once_and_change_starts_over(assist
         [("elig_label_age", "81"), ("elig_label_family_support", no), ("elig_label_resources", no)],
     )
     assert texts[2].startswith(
-        _t("elig_outcome_likely_eligible", "fr", programme=translate("elig_title_elderly_admission", "fr"))
+        _t(
+            "elig_outcome_likely_eligible_elderly_admission",
+            "fr",
+            programme=translate("elig_title_elderly_admission", "fr"),
+        )
     )
     assert start[-1]["buttons"][0]["payload"] == '/find_center{"center_type": "elderly", "city": "oujda"}'
     assert _texts(change) == [_t("elig_facts_cleared", "fr"), _t("elig_q_elderly_age", "fr")]

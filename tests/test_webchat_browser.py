@@ -45,7 +45,7 @@ def stack(tmp_path_factory):
         "WEBCHAT_SECRET_FILE": str(workdir / "webchat.secret"),
     }
     with live_assistant(workdir, env) as assistant:
-        console = start_console(sqlite_url(workdir), assistant.url, workdir)
+        console = start_console(sqlite_url(workdir), assistant.url, workdir, assistant.client_env())
         try:
             yield assistant, console, HandoffStore(sqlite_url(workdir))
         finally:
