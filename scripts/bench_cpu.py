@@ -57,7 +57,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="jisr-bench-cpu-"))
     layout = Layout.on_free_ports(rasa_instances=1, action_servers=1)
     env = profile_env(layout, {**os.environ, "TRACKER_DB_NAME": "jisr_bench", "REDIS_KEY_PREFIX": "jisrbench",
-                               "RABBITMQ_QUEUE": queue, "CONSOLE_SECRET_FILE": str(workdir / "console.key")})  # fmt: skip
+                               "RABBITMQ_QUEUE": queue, "CONSOLE_SECRET_FILE": str(workdir / "console.key"),
+                               "JISR_LOCAL_TRIAL": "1"})  # fmt: skip
     problems = check_services(env)
     if problems:
         raise SystemExit("the production profile needs its services:\n  " + "\n  ".join(problems))
