@@ -60,7 +60,8 @@ def toy(tmp_path):
     python = sys.executable
     programs = [
         Program("steady", [python, "-m", "http.server", str(port), "--bind", "127.0.0.1"], 10, startsecs=1),
-        Program("no-start", [python, "-c", "raise SystemExit(3)"], 20, startsecs=1, startretries=2),
+        # exits long before startsecs even on a loaded machine, so it is a start failure, never a crash
+        Program("no-start", [python, "-c", "raise SystemExit(3)"], 20, startsecs=15, startretries=2),
         Program("flapping", [python, "-c", "import time; time.sleep(1.5); raise SystemExit(1)"], 30,
                 startsecs=1),
     ]  # fmt: skip
