@@ -88,8 +88,13 @@ eval-facts: install ## facts read from first messages (tests/data/eligibility_fa
 bench: train ## training time, parse latency, REST round trip (prints numbers)
 	$(PY) -m scripts.bench
 
+DOCS_IMAGES_TESTS := tests/test_console_browser.py tests/test_review_browser.py tests/test_handoff_e2e_browser.py
+
+docs-images: train ## refresh the console screenshots the docs show (reports/*.png; needs /usr/bin/chromium)
+	$(PY) -m pytest $(DOCS_IMAGES_TESTS) -q -p no:cacheprovider --screenshots reports
+
 .PHONY: help install i18n-compile i18n-check i18n-extract i18n-update train run shell validate lint test eval eval-blind bench \
-  deploy-check eval-facts \
+  deploy-check eval-facts docs-images \
   retrain-check coverage
 
 purge: install ## delete conversations past their retention period (data/privacy/retention.yml)

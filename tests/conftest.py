@@ -19,6 +19,29 @@ from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.training import MODEL_FILE, ROOT
 
+SCREENSHOTS_DEFAULT = ROOT / "reports" / "tmp"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Browser tests save screenshots in an ignored folder, so a test run leaves tracked files alone.
+
+    `make docs-images` passes ``--screenshots reports`` to refresh the pictures the docs show.
+    """
+    parser.addoption(
+        "--screenshots",
+        default=str(SCREENSHOTS_DEFAULT),
+        help="folder for browser screenshots (default reports/tmp, ignored by git)",
+    )
+
+
+@pytest.fixture(scope="session")
+def screenshots(pytestconfig: pytest.Config) -> Path:
+    """Where browser tests write their screenshots (created on demand)."""
+    folder = Path(pytestconfig.getoption("screenshots"))
+    folder = folder if folder.is_absolute() else ROOT / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
 
 def free_port() -> int:
     with socket.socket() as sock:

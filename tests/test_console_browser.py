@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's headless Chromium through Playwright), in French and Arabic:
 log in, see a new handoff arrive live, claim it, read the citizen live, answer with a snippet,
-see the reply delivered to (a stand-in for) Rasa, close. Screenshots go to reports/."""
+see the reply delivered to (a stand-in for) Rasa, close. Screenshots go to the `screenshots` folder
+(reports/tmp/; `make docs-images` writes the ones the docs show to reports/)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,12 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from bot.handoff.store import HandoffStore
-from bot.training import ROOT
 from tests.console_support import PASSWORD, RasaStub, add_handoff, add_user, sqlite_url, start_console
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
 ]  # fmt: skip
-REPORTS = ROOT / "reports"
 TEXT = {
     "fr": {"claim": "Prendre", "send": "Envoyer", "close": "Clôturer la conversation", "closed": "Conversation clôturée",
            "delivered": "remis", "snippet": "Prenez votre temps", "queue": "File d'attente"},
@@ -53,7 +52,7 @@ def console_site(tmp_path_factory):
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
-def test_login_queue_claim_reply_close_in_a_real_browser(browser, console_site, lang):
+def test_login_queue_claim_reply_close_in_a_real_browser(browser, console_site, screenshots, lang):
     console, store, stub = console_site
     text = TEXT[lang]
     add_user(store, f"cw-{lang}", display_name="Nadia" if lang == "fr" else "سناء")
@@ -82,7 +81,7 @@ def test_login_queue_claim_reply_close_in_a_real_browser(browser, console_site, 
     live = add_handoff(store, topic="child_protection", priority="high", language=lang, channel="telegram",
                        consent_scope="summary", summary={"topic": "child_protection", "city": "Tanger"})  # fmt: skip
     row = page.wait_for_selector(f'tr[data-handoff="{live.id}"]', timeout=15000)
-    page.screenshot(path=str(REPORTS / f"console_queue_{lang}.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"console_queue_{lang}.png"), full_page=True)
 
     row.query_selector(f"button:has-text('{text['claim']}')").click()
     page.wait_for_url(f"**/handoffs/{live.id}")
@@ -102,9 +101,9 @@ def test_login_queue_claim_reply_close_in_a_real_browser(browser, console_site, 
     assert page.input_value("#reply-text") == ""
     names = [c["body"]["name"] for c in stub_calls()]
     assert names == ["EXTERNAL_handoff_claimed", "EXTERNAL_caseworker_message"]
-    page.screenshot(path=str(REPORTS / f"console_conversation_{lang}.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"console_conversation_{lang}.png"), full_page=True)
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright: one column
-    page.screenshot(path=str(REPORTS / f"console_conversation_{lang}_tablet.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"console_conversation_{lang}_tablet.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 860})
 
     page.select_option("select[name=outcome]", "referred_service")

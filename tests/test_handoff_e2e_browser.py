@@ -29,7 +29,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
 ]  # fmt: skip
 ALWAYS_OPEN = ROOT / "tests" / "data" / "office_hours_always_open.yml"
-REPORTS = ROOT / "reports"
 LOCALE = "ary_Latn"  # the citizen writes Darija in Latin letters and is answered the same way
 
 
@@ -72,7 +71,7 @@ def received(receiver: Receiver, sender: str, text: str) -> dict:
     return receiver.wait_for(lambda m: m.get("recipient_id") == sender and m.get("text") == text, timeout=30)
 
 
-def test_citizen_and_caseworker_talk_through_the_console(stack):
+def test_citizen_and_caseworker_talk_through_the_console(stack, screenshots):
     assistant, console, receiver, store = stack
     add_user(store, "nadia", display_name="Nadia")
     sender = f"citizen-{uuid.uuid4().hex[:8]}"
@@ -116,7 +115,7 @@ def test_citizen_and_caseworker_talk_through_the_console(stack):
         citizen_says(assistant, sender, "ah, ana f dar khti daba")
         page.wait_for_selector("li.msg.citizen >> text=ana f dar khti daba", timeout=20000)
         assert len([m for m in receiver.messages if m.get("recipient_id") == sender]) == before
-        page.screenshot(path=str(REPORTS / "handoff_e2e_conversation_fr.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "handoff_e2e_conversation_fr.png"), full_page=True)
 
         # The caseworker closes; the bot says it is back and answers again.
         page.select_option("select[name=outcome]", "referred_service")

@@ -1,7 +1,7 @@
 """The review page in a real browser (Debian's headless Chromium through Playwright): an editor logs
 in, sees the collected messages grouped by meaning with their general origin, cannot accept one before
 confirming it holds nothing personal, accepts one into an intent and discards another.
-Screenshots go to reports/."""
+Screenshots go to the `screenshots` folder (reports/tmp/; `make docs-images`: reports/)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.review.store import ReviewStore
 from bot.training import ROOT
 from tests.console_support import PASSWORD, RasaStub, add_user, sqlite_url, start_console
 from tests.review_support import agreed, bot, save, tracker_store, user
-from tests.test_console_browser import REPORTS, browser  # noqa: F401  (the shared Chromium fixture)
+from tests.test_console_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 MESSAGES = [  # (text, language, script, ranking)
     ("بغيت نعرف واش عندي الحق فالدعم ديال الولاد", "ary", "Arab", [("social_aid", 0.41), ("check_eligibility", 0.3)]),
@@ -49,7 +49,7 @@ def review_site(tmp_path_factory):
     mp.undo()
 
 
-def test_editor_reviews_grouped_messages_in_a_real_browser(review_site, browser):  # noqa: F811
+def test_editor_reviews_grouped_messages_in_a_real_browser(review_site, browser, screenshots):  # noqa: F811
     console, review, nlu_dir = review_site
     from bot.handoff.store import HandoffStore
 
@@ -71,8 +71,7 @@ def test_editor_reviews_grouped_messages_in_a_real_browser(review_site, browser)
     first = groups.first
     assert first.locator("li.review-item").count() == 3, page.inner_text("main")
     assert first.locator(".suggested-intent").inner_text() == "social_aid"
-    REPORTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(REPORTS / "review_page_fr.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "review_page_fr.png"), full_page=True)
 
     # accept the French one into social_aid: its variety is preselected
     item = first.locator("li.review-item", has_text="est-ce que j'ai droit")
@@ -109,6 +108,6 @@ def test_editor_reviews_grouped_messages_in_a_real_browser(review_site, browser)
     page.wait_for_load_state()
     assert page.get_attribute("html", "dir") == "rtl"
     assert "رسائل للمراجعة" in page.inner_text("h1")
-    page.screenshot(path=str(REPORTS / "review_page_ar.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "review_page_ar.png"), full_page=True)
     assert errors == []
     context.close()

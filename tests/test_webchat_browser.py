@@ -27,7 +27,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
 ]  # fmt: skip
 ALWAYS_OPEN = ROOT / "tests" / "data" / "office_hours_always_open.yml"
-REPORTS = ROOT / "reports" / "tmp"
 EXIT_URL = "https://neutral.example/"
 SESSION_KEY = "jisr-webchat-session"
 
@@ -62,10 +61,9 @@ def wait_for_bot_text(page, text: str, timeout: float = 30000) -> None:
     )
 
 
-def test_citizen_chats_on_the_web_page_and_gets_a_caseworker_reply_live(stack):
+def test_citizen_chats_on_the_web_page_and_gets_a_caseworker_reply_live(stack, screenshots):
     assistant, console, store = stack
     add_user(store, "nadia", display_name="Nadia")
-    REPORTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         citizen = browser.new_page(viewport={"width": 900, "height": 900})
@@ -125,7 +123,7 @@ def test_citizen_chats_on_the_web_page_and_gets_a_caseworker_reply_live(stack):
         worker.fill("#reply-text", "مرحبا، أنا نادية. هل أنت في أمان الآن؟")
         worker.click("#reply button:has-text('Envoyer')")
         wait_for_bot_text(citizen, "مرحبا، أنا نادية. هل أنت في أمان الآن؟")
-        citizen.screenshot(path=str(REPORTS / "webchat_ar.png"), full_page=True)
+        citizen.screenshot(path=str(screenshots / "webchat_ar.png"), full_page=True)
 
         # Quick exit: the session is forgotten and the page leaves for the neutral site.
         citizen.click("#quick-exit")
