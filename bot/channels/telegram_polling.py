@@ -123,7 +123,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings, missing = TelegramSettings.from_credentials(None)
     if settings is None:
-        print(f"Set {', '.join(missing)} first (README, section Channels).", file=sys.stderr)
+        print(f"Set {', '.join(missing)} first (docs/channels.md).", file=sys.stderr)
         sys.exit(2)
     processes: list[subprocess.Popen] = []
     rasa_url = args.rasa_url

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: Messages longer than this are cut before NLU and storage (README "Privacy", SECURITY.md).
+#: Messages longer than this are cut before NLU and storage (docs/channels.md "Limits", SECURITY.md).
 MAX_MESSAGE_CHARS = 1000
 #: Only this many times the limit is read from an oversized text, so cleaning costs a bounded time.
 _READ_FACTOR = 16

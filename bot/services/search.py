@@ -17,9 +17,9 @@ on three channels:
 On both spelling channels a keyword's score is weighted ``KEYWORD_WEIGHT`` and an NLU example's
 ``EXAMPLE_WEIGHT`` before the k best are taken. The two spelling channels are mixed with
 ``CROSS_SCRIPT_WEIGHT``, then with meaning by ``SEMANTIC_WEIGHT``. Every weight and k was chosen on
-the tuning set (``tests/data/retrieval_questions.yml``) and checked on a held-out set written before the
-changes (``tests/data/retrieval_questions_heldout.yml``); `make bench-search` prints both (numbers in the
-README). The index is built once per process and its embeddings are cached on disk under
+the tuning set (``tests/data/retrieval_questions.yml``) and checked on a held-out set written apart from it
+(``tests/data/retrieval_questions_heldout.yml``); `make bench-search` prints both (numbers in
+docs/benchmarks.md). The index is built once per process and its embeddings are cached on disk under
 ``var/search-index/``, keyed by the texts and the encoder. Below ``threshold`` the search answers
 "not sure".
 
