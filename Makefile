@@ -82,7 +82,7 @@ deploy-check: install ## render deploy/k8s and check it, compose.yaml and the Do
 	@bash scripts/ensure_kubectl.sh
 	$(PY) -m scripts.deploy_check
 
-eval-facts: install ## facts read from first messages (tests/data/eligibility_facts/), questions no longer asked
+eval-facts: install ## facts read from first messages (tests/data/eligibility_facts/), questions skipped because already answered
 	$(PY) -m scripts.evaluate_facts
 
 bench: train ## training time, parse latency, REST round trip (prints numbers)

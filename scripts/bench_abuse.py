@@ -10,8 +10,8 @@ answer once the turn is processed and the reply sent to the local API stub.
 Channels are plug-ins (``CHANNELS``): one class with ``send(conversation, text)`` per channel.
 A last phase measures the REST citizens while a web chat (socket.io) client, inside the callback
 form, sends a 15,000-digit "phone number" (the longest a web chat
-packet carries) every two seconds: each such turn used to re-redact the
-whole form history on the event loop.
+packet carries) every two seconds: a turn that re-redacted the whole form history on the
+event loop would hold up every other conversation.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`make eval-facts`: facts read from first messages, on the measurement set tests/data/eligibility_facts/.
 
 Prints per variety: facts found / expected, facts read wrongly (a wrong value or a fact the message
-does not state) / facts read, and the share of the check's questions no longer asked. The questions
-are counted by playing the check with a citizen who answers each question with the annotated fact, or
+does not state) / facts read, and the share of the check's questions skipped because already
+answered. The questions are counted by playing the check with a citizen who answers each question with the annotated fact, or
 "I don't know" when the message did not give it: once from no answers, once from the answers read
 from the message (and, for reference, once from the annotated facts). Every error goes to
 reports/tmp/eligibility_facts_errors.json.

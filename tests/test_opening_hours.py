@@ -59,7 +59,7 @@ def test_days_of_a_rule():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Lun–Ven 08:30–16:30 (exemple)", "plain hyphen"),  # the old free text
+        ("Lun–Ven 08:30–16:30 (exemple)", "plain hyphen"),  # free text, not the opening-hours syntax
         ("Lu-Ve 08:30-16:30", "unknown day 'Lu'"),
         ("mo-fr 08:30-16:30", "unknown day 'mo'"),
         ("Mo-Fr", "needs days then times"),

@@ -16,14 +16,14 @@ original behaviour on success):
 :func:`harden_agent` then adjusts two things of the loaded agent:
 
 - Rasa wraps every tracker store in a ``FailSafeTrackerStore`` that, when the database fails,
-  silently continues with an empty in-memory tracker: the citizen gets a 200 answer, the message
-  is lost and the conversation restarts from zero. Its error callback now raises instead, so the
-  message fails cleanly (503 + "send it again") and nothing is half-written.
+  silently continues with an empty in-memory tracker: the citizen would get a 200 answer, the
+  message would be lost and the conversation would restart from zero. Its error callback raises
+  instead, so the message fails cleanly (503 + "send it again") and nothing is half-written.
 - Rasa's SQL tracker store pools connections without checking them, so after a database restart
-  each instance failed its next message; a connection is now checked when taken from the pool
+  each instance would fail its next message; a connection is checked when taken from the pool
   (SQLAlchemy's documented ``checkout`` event) and replaced when it is dead.
 - Rasa's Redis lock store builds its redis-py client without retries, so after a Redis restart
-  each pooled connection fails once; the client now reconnects and retries a dropped command.
+  each pooled connection would fail once; the client reconnects and retries a dropped command.
 """
 
 from __future__ import annotations

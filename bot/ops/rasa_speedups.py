@@ -1,15 +1,16 @@
-"""Two per-message costs of Rasa 3.6 that repeat work whose result never changes, removed.
+"""Two per-message costs of Rasa 3.6 that repeat work whose result never changes, computed once.
 
-Profiling one Rasa instance under `make bench-load` (py-spy, docs/deploy.md "Where the time
-goes") showed about a tenth of its CPU in two places that recompute the same thing per call:
+Profiling one Rasa instance under `make bench-load` (py-spy, docs/benchmarks.md "Where a Rasa
+instance spends its time") finds about a tenth of its CPU in two places of Rasa that recompute the
+same thing per call:
 
 - ``Event.resolve_by_type`` walks every subclass of ``Event`` to find the class of each stored event,
   once per event per message when a tracker is loaded (5.5 % of the instance's CPU). The classes are
   fixed once Rasa is imported, so the lookup becomes a dictionary, rebuilt when a name is unknown
   (a class defined later is still found) and with Rasa's own answers for ``topic`` and defaults.
 - ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``, which checks the (constant)
-  response schema itself and builds a validator on every action call (4.4 %). The validator is now
-  built once; responses are validated exactly as before and a bad one raises the same error.
+  response schema itself and builds a validator on every action call (4.4 %). Here the validator is
+  built once; responses are validated exactly as by Rasa and a bad one raises the same error.
 
 Installed with the other hooks from the ops channel (idempotent); behaviour is unchanged, which the
 tests check against Rasa's original functions.

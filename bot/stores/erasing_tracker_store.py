@@ -7,8 +7,8 @@ process, means the erase cannot be undone by the turn's own save and works witho
 server. Same class for SQLite (embedded default) and PostgreSQL (production).
 
 On SQLite the database is switched to write-ahead logging: a turn's commit then costs one sync of
-the log instead of several of the database and its rollback journal (commits were 7 % of an
-instance's CPU time under `make bench-load`), readers such as `make purge` no longer block the
+the log instead of several of the database and its rollback journal (with a rollback journal, commits
+take 7 % of an instance's CPU time under `make bench-load`), readers such as `make purge` do not block the
 assistant, and with SQLite's default ``synchronous=FULL`` a committed turn is still on disk.
 
 Every copy goes with the conversation: the erase hooks delete its handoffs (transcript, callback
@@ -188,7 +188,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         """Rasa's ``SQLTrackerStore.save`` body, run in a worker thread.
 
         The commit waits for the disk (or for PostgreSQL), 13 % of an instance's time under `make
-        bench-load`; in a thread that wait no longer stops the event loop, so other conversations go on.
+        bench-load`; in a thread that wait does not stop the event loop, so other conversations go on.
         The turn's conversation stays locked by Rasa until this returns, so its order is kept.
         """
         with self.session_scope() as session:

@@ -1,7 +1,7 @@
 """Attack: a conversation whose ``handoff_id`` slot names another conversation's handoff writes into it.
 
-The relay action used to trust the slot, so a forged or stale slot value let one conversation's
-messages land in another citizen's handoff, in front of that citizen's caseworker.
+A relay action that trusted the slot would let a forged or stale slot value put one conversation's
+messages into another citizen's handoff, in front of that citizen's caseworker.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Rasa's REST input takes ``input_channel`` from the request body. A client that says ``telegram`` or
 ``whatsapp`` would make the conversation's latest channel a messaging app's, so caseworker pushes
-(``output_channel=latest``) and the channel's erase hook would be routed there. The REST channel now
+(``output_channel=latest``) and the channel's erase hook would be routed there. The REST channel
 records every message as ``rest``, whatever the body says.
 """
 
