@@ -34,12 +34,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.channels.incoming import metadata_too_large
-from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message
 from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
 from bot.privacy.erase_settings import require_erase_settings
 from bot.privacy.event_broker import erase_event
 from bot.privacy.redaction import redact
 from bot.stores.private_sqlite import private_file
+from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message
 
 logger = logging.getLogger(__name__)
 

@@ -54,7 +54,7 @@ class DuplicateSettings:
 
 def normal_form(text: str) -> str:
     """Case, punctuation, diacritics, Arabic letter variants and Arabizi spellings folded."""
-    from bot.nlu.text_normalization import normalize_text
+    from bot.text.normalization import normalize_text
 
     return " ".join(_PUNCTUATION.sub(" ", normalize_text(text)).split())
 
