@@ -93,7 +93,7 @@ bench: train ## training time, parse latency, REST round trip (prints numbers)
   retrain-check coverage
 
 purge: install ## delete conversations past their retention period (data/privacy/retention.yml)
-	$(PY) -m bot.privacy.retention
+	$(PY) -m bot.ops.purge
 
 .PHONY: purge
 
