@@ -59,9 +59,10 @@ shell: ## talk to the running assistant in the terminal
 validate: install ## every content check (Rasa's validation included), each problem once as file:line
 	@$(PY) -m bot.checks
 
-lint: install ## ruff
+lint: install ## ruff, and the layer contracts of pyproject.toml (import-linter)
 	$(VENV)/bin/ruff check bot actions tests scripts
 	$(VENV)/bin/ruff format --check bot actions tests scripts
+	$(VENV)/bin/lint-imports
 
 test: train lint deploy-check ## lint, deploy-check, then the whole test suite
 	$(PY) -m pytest
