@@ -124,7 +124,7 @@ bench-danger-classes: train ## per danger class and variety: messages reaching e
 .PHONY: bench-danger-classes
 
 telegram: train ## the bot on Telegram without a public URL (long polling); needs TELEGRAM_TOKEN
-	$(PY) -m bot.channels.telegram_polling
+	$(PY) -m bot.telegram_local
 
 bench-channels: train ## Telegram/WhatsApp webhook-to-reply latency and Telegram throughput (local API stub)
 	$(PY) -m scripts.bench_channels
