@@ -59,9 +59,10 @@ shell: ## talk to the running assistant in the terminal
 validate: install ## every content check (Rasa's validation included), each problem once as file:line
 	@$(PY) -m bot.checks
 
-lint: install ## ruff
+lint: install ## ruff, and the layer contracts of pyproject.toml (import-linter)
 	$(VENV)/bin/ruff check bot actions tests scripts
 	$(VENV)/bin/ruff format --check bot actions tests scripts
+	$(VENV)/bin/lint-imports
 
 test: train lint deploy-check ## lint, deploy-check, then the whole test suite
 	$(PY) -m pytest
@@ -98,7 +99,7 @@ docs-images: train ## refresh the console screenshots the docs show (reports/*.p
   retrain-check coverage
 
 purge: install ## delete conversations past their retention period (data/privacy/retention.yml)
-	$(PY) -m bot.privacy.retention
+	$(PY) -m bot.ops.purge
 
 .PHONY: purge
 
@@ -128,7 +129,7 @@ bench-danger-classes: train ## per danger class and variety: messages reaching e
 .PHONY: bench-danger-classes
 
 telegram: train ## the bot on Telegram without a public URL (long polling); needs TELEGRAM_TOKEN
-	$(PY) -m bot.channels.telegram_polling
+	$(PY) -m bot.telegram_local
 
 bench-channels: train ## Telegram/WhatsApp webhook-to-reply latency and Telegram throughput (local API stub)
 	$(PY) -m scripts.bench_channels

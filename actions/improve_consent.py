@@ -25,8 +25,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.handoff.db import database_url
+from bot.privacy.conversation_hash import conversation_hash
 from bot.privacy.retention import RetentionPolicy
-from bot.review.identity import conversation_hash
 from bot.review.settings import DEFAULT_SETTINGS, ReviewSettings
 from bot.review.store import ReviewStore
 

@@ -21,6 +21,7 @@ FINGERPRINT_FILE = MODEL_DIR / f"{MODEL_NAME}.inputs.sha256"
 TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
 INPUTS = (
     "config.yml", "domain.yml", *TRAINING_DATA, "data/safety", "data/gazetteer", "data/fallback", "bot/nlu",
+    "bot/text",  # normalisation and numbers the NLU components apply to every example
 )  # fmt: skip
 
 

@@ -65,8 +65,8 @@ def holdout_yaml(variety: str, messages: list[tuple[str, str]]) -> str:
 
 def build(root: Path = ROOT) -> dict[str, int]:
     """Writes one file per variety; returns how many messages each holds."""
-    from bot.validation.duplicates import normal_form
-    from bot.validation.nlu_examples import plain_text, project_examples
+    from bot.nlu.training_examples import plain_text, project_examples
+    from bot.text.normalization import normal_form
 
     training = {normal_form(e.text) for e in project_examples(root)}
     out = root / "tests" / "data" / "nlu_holdout"

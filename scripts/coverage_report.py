@@ -43,7 +43,7 @@ def data_fingerprint(root: Path = ROOT) -> str:
 
 def example_counts(root: Path = ROOT) -> Counter:
     """(intent, variety) → number of training examples."""
-    from bot.validation.nlu_examples import project_examples
+    from bot.nlu.training_examples import project_examples
 
     return Counter((e.intent, e.variety) for e in project_examples(root))
 

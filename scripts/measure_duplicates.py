@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz
 
+from bot.nlu.training_examples import project_examples
 from bot.validation.duplicates import (
     CACHE,
     SETTINGS,
@@ -25,7 +26,6 @@ from bot.validation.duplicates import (
     normal_form,
     use_encoder,
 )
-from bot.validation.nlu_examples import project_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = (0.8, 0.85, 0.88, 0.9, 0.92, 0.95)

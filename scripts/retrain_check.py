@@ -84,7 +84,7 @@ def scores_of(report: dict) -> dict[str, float]:
 
 def holdout_examples(folder: Path = HOLDOUT) -> list[tuple[str, str, str]]:
     """``(text, intent, variety)`` of every held-out example."""
-    from bot.validation.nlu_examples import project_examples
+    from bot.nlu.training_examples import project_examples
 
     return [(e.text, e.intent, e.variety) for e in project_examples(folder.parent, folder.name)]
 

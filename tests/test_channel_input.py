@@ -3,7 +3,7 @@
 import pytest
 
 from bot.channels.incoming import NO_TEXT_FLAG, NO_TEXT_PAYLOAD, prepare_text
-from bot.nlu.text_normalization import MAX_MESSAGE_CHARS
+from bot.text.normalization import MAX_MESSAGE_CHARS
 
 
 @pytest.mark.parametrize("raw", [None, "", "   ", "\x00\x07", "🙏🙏", "…", 42, ["a"]])

@@ -150,8 +150,8 @@ def test_update_guard_refuses_to_switch_off_keys_unless_allowed(tmp_path, locale
 
 
 def test_holdout_files_are_not_training_examples():
-    from bot.validation.duplicates import normal_form
-    from bot.validation.nlu_examples import project_examples
+    from bot.nlu.training_examples import project_examples
+    from bot.text.normalization import normal_form
 
     training = {normal_form(e.text) for e in project_examples(ROOT)}
     held_out = retrain_check.holdout_examples()

@@ -396,7 +396,7 @@ def copy_of_code(tmp_path: Path) -> Path:
 def test_the_contract_lists_every_variable_the_code_reads(contract):
     assert code_env.check(ROOT, contract) == []
     read = code_env.names_read(ROOT)
-    assert "bot/review/identity.py" in read["REVIEW_SALT"]
+    assert "bot/privacy/conversation_hash.py" in read["REVIEW_SALT"]
     assert any(f.startswith("credentials.yml") for f in read["WHATSAPP_APP_SECRET"])
 
 

@@ -9,9 +9,9 @@ from rasa.core.brokers.pika import PikaEventBroker
 from rasa.shared.core.events import ReminderScheduled
 
 from bot.privacy import event_broker
+from bot.privacy.conversation_hash import conversation_hash
 from bot.privacy.erase_settings import missing_erase_settings
 from bot.privacy.event_broker import RedactingPikaEventBroker, erase_event, published_form
-from bot.review.identity import conversation_hash
 
 SENDER = "wa-212600000001"
 

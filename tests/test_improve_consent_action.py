@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.improve_consent import ActionImproveConsent, ActionOfferImproveConsent, is_calm
-from bot.review.identity import conversation_hash
+from bot.privacy.conversation_hash import conversation_hash
 from bot.review.models import ReviewItem
 from bot.review.store import ReviewStore
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import yaml
 
-from bot.nlu.arabizi_transliteration import arabic_script_form, arabizi_word
+from bot.text.arabizi_transliteration import arabic_script_form, arabizi_word
 
 PIPELINE = [
     {"name": "bot.nlu.normalizing_tokenizer.NormalizingTokenizer"},

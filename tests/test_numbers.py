@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.nlu.numbers import parse_number
+from bot.text.numbers import parse_number
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,12 @@
 """Names and places finer than a city are hidden before a content editor reads a message; ordinary
 words, cities, acronyms, help-line numbers and a street named by no name ("in the street") stay
-(conservative rules, bot/privacy/personal_details.py)."""
+(conservative rules, bot/review/personal_details.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.privacy.personal_details import redact_for_review, redact_personal
+from bot.review.personal_details import redact_for_review, redact_personal
 
 HIDDEN = [
     ("smiti Khadija Bennani w 3andi mochkil f rajli", "smiti [name] w 3andi mochkil f rajli"),

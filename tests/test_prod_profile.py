@@ -34,7 +34,7 @@ from bot.ops import nginx
 from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import Layout, Profile, profile_env
 from bot.ops.replies import HANDOFF_OFFER, RETRY_LATER, TEMPORARY_PROBLEM
-from bot.review.identity import conversation_hash
+from bot.privacy.conversation_hash import conversation_hash
 from bot.training import ROOT
 from tests.conftest import free_port
 from tests.prod_services import PrivatePostgres, PrivateRedis, rabbitmqctl
@@ -250,7 +250,7 @@ def test_retention_purge_and_erase_during_load_delete_exactly_what_they_should(p
     worker.start()
     time.sleep(1.0)
     purge = subprocess.run(
-        [sys.executable, "-m", "bot.privacy.retention"], cwd=ROOT, env=prod.env, capture_output=True, text=True,
+        [sys.executable, "-m", "bot.ops.purge"], cwd=ROOT, env=prod.env, capture_output=True, text=True,
         timeout=300,
     )  # fmt: skip
     assert purge.returncode == 0, purge.stderr

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from bot.privacy.retention import DAY, RetentionPolicy, purge, purge_review_items
+from bot.privacy.conversation_hash import conversation_hash
+from bot.privacy.retention import DAY, RetentionPolicy, purge
 from bot.review.collect import collect, default_encoder
-from bot.review.identity import conversation_hash
+from bot.review.erasure import purge_review_items
 from bot.review.models import ReviewItem
 from bot.review.rules import candidates, is_yes_no_question
 from bot.review.settings import ReviewSettings

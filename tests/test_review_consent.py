@@ -13,9 +13,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from bot.privacy.conversation_hash import conversation_hash
 from bot.privacy.retention import RetentionPolicy
 from bot.review.collect import collect, default_encoder, revoke_review_items
-from bot.review.identity import conversation_hash
 from bot.review.models import ReviewItem
 from bot.review.settings import ReviewSettings
 from bot.review.store import ReviewStore

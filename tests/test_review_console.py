@@ -47,7 +47,7 @@ class Site:
                                             language=lang, script=script), *bot("utter_fallback_human")])
                    for text, lang, script in texts_and_langs]  # fmt: skip
         collect(self.review, self.tracker_url, encoder=default_encoder())
-        from bot.review.identity import conversation_hash
+        from bot.privacy.conversation_hash import conversation_hash
 
         hashes = {conversation_hash(s) for s in senders}
         with self.review.sessions() as session:
@@ -261,7 +261,7 @@ def test_accept_needs_the_nothing_personal_confirmation_and_every_decision_is_au
 
 
 def test_the_page_shows_a_general_origin_and_no_link_to_the_conversation(site):
-    from bot.review.identity import conversation_hash
+    from bot.privacy.conversation_hash import conversation_hash
 
     (item,) = site.collect_messages(("wach kayn chi markaz l nass lkbar f lmdina dyali", "ary", "Latn"))
     _account, client = site.client_as("editor")

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from bot.embeddings.encoders import load_encoder, resolve_model_path
-from bot.nlu.text_normalization import normalize_text
 from bot.services.catalogue import CatalogueError, check_intents, load_catalogue
 from bot.services.search import MENU, NameMatcher, ServiceIndex, _menu_and_named_examples, intent_examples
+from bot.text.normalization import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = yaml.safe_load((ROOT / "tests" / "data" / "retrieval_questions.yml").read_text(encoding="utf-8"))[

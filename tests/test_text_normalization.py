@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.nlu.text_normalization import (
+from bot.text.normalization import (
     MAX_MESSAGE_CHARS,
     clean_message,
     has_letters_or_digits,

@@ -14,9 +14,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.nlu.text_normalization import MAX_MESSAGE_CHARS
 from bot.stores import erasing_tracker_store
 from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore, scrub_new_events
+from bot.text.normalization import MAX_MESSAGE_CHARS
 
 DOMAIN = Domain.load("domain.yml")
 

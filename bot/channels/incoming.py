@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message, has_letters_or_digits
+from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message, has_letters_or_digits
 
 NO_TEXT_PAYLOAD = "/nlu_fallback"
 NO_TEXT_FLAG = "no_text"

@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.stores.private_sqlite import prepare_sqlite_url
+from bot.privacy.private_files import prepare_sqlite_url
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any, Iterable, Mapping
 from rapidfuzz import fuzz
 
 from bot.eligibility.model import DONT_KNOW, NO, YES, Programme, Question
-from bot.nlu.numbers import parse_number
-from bot.nlu.text_normalization import normalize_text
+from bot.text.normalization import normalize_text
+from bot.text.numbers import parse_number
 
 STOP = "stop"
 #: Intents that end the check when they come instead of an answer.

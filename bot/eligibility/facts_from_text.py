@@ -18,8 +18,8 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from bot.geo.gazetteer import Gazetteer, default_gazetteer
-from bot.nlu.numbers import parse_number
-from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message, fold_arabizi, normalize_text
+from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message, fold_arabizi, normalize_text
+from bot.text.numbers import parse_number
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[2] / "data" / "eligibility" / "facts" / "patterns.yml"
 _TOKEN = re.compile(r"[\w*]+|[,.;:!?؟،]")

@@ -16,7 +16,7 @@ from typing import Iterable, Mapping
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.nlu.text_normalization import normalize_text
+from bot.text.normalization import normalize_text
 
 DEFAULT_GAZETTEER = Path(__file__).resolve().parents[2] / "data" / "gazetteer" / "cities.yml"
 FUZZY_MIN_SCORE = 86

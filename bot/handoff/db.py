@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.stores.private_sqlite import prepare_sqlite_url, private_file
+from bot.privacy.private_files import prepare_sqlite_url, private_file
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -30,7 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.number_resolver import parse_number
 from bot.nlu.persisted_data import PersistedDataComponent
-from bot.nlu.text_normalization import normalize_text
+from bot.text.normalization import normalize_text
 
 CENTER_TYPE = "center_type"
 DEFAULT_FILE = Path("data/gazetteer/center_types.yml")

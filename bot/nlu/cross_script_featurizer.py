@@ -1,7 +1,7 @@
 """Sparse sentence features over the Arabic-script form of every message.
 
 Darija examples exist in Arabic script and in Arabizi; counted over one script (Arabizi words
-transliterated by ``bot.nlu.arabizi_transliteration``), the character n-grams of "kaydrbni" and
+transliterated by ``bot.text.arabizi_transliteration``), the character n-grams of "kaydrbni" and
 "كيضربني" overlap, so an intent learnt from examples in one script is recognised in the other.
 Only sentence-level features are produced: token-level features (for entities) stay on the
 citizen's own spelling.
@@ -22,8 +22,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import CountVectorizer
 
-from bot.nlu.arabizi_transliteration import arabic_script_form
-from bot.nlu.text_normalization import clean_message
+from bot.text.arabizi_transliteration import arabic_script_form
+from bot.text.normalization import clean_message
 
 _MODEL_FILE = "cross_script_vectorizer.joblib"
 

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 import yaml
 from rapidfuzz.distance import Levenshtein
 
-from bot.nlu.text_normalization import normalize_text
+from bot.text.normalization import normalize_text
 
 DEFAULT_TERMS_FILE = Path("data/safety/danger_terms.yml")
 _MIN_FUZZY_WORD = 5

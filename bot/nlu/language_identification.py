@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from bot.nlu.text_normalization import normalize_text, script_of
+from bot.text.normalization import normalize_text, script_of
 
 #: Variety tag in the training data → reply language.
 VARIETY_LANGUAGE = {"ary_arab": "ary", "ary_latn": "ary", "mixed": "ary", "ar": "ar", "fr": "fr"}

@@ -16,7 +16,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message
+from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

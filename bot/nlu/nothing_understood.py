@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file
 
 from bot.nlu.persisted_data import _STORED, PersistedDataComponent
-from bot.nlu.text_normalization import normalize_text
+from bot.text.normalization import normalize_text
 
 NOTHING_UNDERSTOOD = "nothing_understood"
 DEFAULT_DANGER_TERMS = Path("data/safety/danger_terms.yml")

@@ -17,7 +17,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.numbers import parse_number
+from bot.text.numbers import parse_number
 
 NUMBER = "number"
 EXTRACTOR = "NumberResolver"

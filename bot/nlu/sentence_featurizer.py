@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.embeddings.encoders import load_encoder
-from bot.nlu.text_normalization import clean_message
+from bot.text.normalization import clean_message
 
 _BATCH = 64
 

@@ -17,7 +17,7 @@ from rasa.shared.nlu.constants import INTENT, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.persisted_data import PersistedDataComponent
-from bot.nlu.text_normalization import normalize_text
+from bot.text.normalization import normalize_text
 
 DEFAULT_FILE = Path("data/fallback/vague_words.yml")
 _PUNCTUATION = "!?.,;:«»\"'()،؛؟…-"

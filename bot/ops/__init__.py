@@ -5,5 +5,6 @@
   ``/metrics`` and the failure handling around actions and messages.
 - :mod:`bot.ops.action_server`, :mod:`bot.ops.console` — the action server and the caseworker
   console with the same three endpoints.
+- :mod:`bot.ops.purge` — ``make purge``: the retention job, every store's copies included.
 - :mod:`bot.ops.prod` — ``make run-prod``: N Rasa instances, M action servers, the console, nginx.
 """

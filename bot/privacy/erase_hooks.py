@@ -1,8 +1,10 @@
-"""Callbacks run after a conversation is erased, so channels can erase what they hold too.
+"""Callbacks run after a conversation is erased or purged, so every store forgets its copies too.
 
-The tracker store erases the stored events; a channel may keep more (Telegram: the chat's
-messages on the citizen's phone, message ids; WhatsApp: the time of the last message). Each
-channel registers one hook at start-up; the store calls :func:`run_erase_hooks` after an erase.
+The tracker store erases the stored events; other stores keep more (handoffs with their
+transcripts, review items, channel bookkeeping; Telegram: the chat's messages on the citizen's
+phone). Each package registers its own hooks here, and the process that erases or purges
+registers every package first (:mod:`bot.stores.copies`): privacy never imports the stores it
+empties. The tracker store calls :func:`run_erase_hooks` after an erase.
 A hook gets ``(sender_id, channel)`` and may be a coroutine function: it then runs as a task on
 the running event loop (the store erases from inside Rasa's ``save``), so a slow messaging API
 never delays the reply. A failing hook is logged and never undoes or blocks the erase.
@@ -13,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +66,32 @@ def run_erase_hooks(sender_id: str, channel: str | None) -> list[asyncio.Task]:
         task.add_done_callback(_running.discard)
         tasks.append(task)
     return tasks
+
+
+@dataclass(frozen=True)
+class CopyHolder:
+    """A store outside the tracker store that holds copies of conversations, as retention sees it.
+
+    ``forget`` deletes the copies of the purged conversations ``(sender_ids, handoff_db_url)``;
+    ``purge_idle`` deletes what is past its own retention ``(policy, handoff_db_url, now)``, the
+    policy being a :class:`bot.privacy.retention.RetentionPolicy` (not imported: retention uses this). Both
+    return how many rows went; ``copies`` and ``idle`` say what was counted, for ``make purge``.
+    """
+
+    copies: str
+    forget: Callable[[Sequence[str], str | None], int]
+    idle: str
+    purge_idle: Callable[[Any, str | None, float | None], int]
+
+
+_holders: dict[str, CopyHolder] = {}
+
+
+def register_copy_holder(name: str, holder: CopyHolder) -> None:
+    """Adds (or replaces) the store ``name`` in what retention empties."""
+    _holders[name] = holder
+
+
+def copy_holders() -> dict[str, CopyHolder]:
+    """The registered stores by name, in registration order."""
+    return dict(_holders)

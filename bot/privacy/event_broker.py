@@ -11,7 +11,7 @@ from holding what an erase must remove:
   only for slots listed in ``data/privacy/broker.yml`` and only when it is one of the slot's
   declared values (or a boolean for a bool slot);
 - the conversation id (a Telegram chat id, ``wa-`` plus a phone number) is replaced by its salted
-  hash (:func:`bot.review.identity.conversation_hash`): consumers can group a conversation's
+  hash (:func:`bot.privacy.conversation_hash.conversation_hash`): consumers can group a conversation's
   events without learning who wrote;
 - when a conversation is erased (on request, or by retention) a ``conversation_erased`` event
   with the same hashed id is published; a consumer deletes everything it holds under that id.
@@ -27,10 +27,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+import rasa.shared.core.events  # noqa: F401  PikaEventBroker._publish reads it without importing it
 import yaml
 from rasa.core.brokers.pika import PikaEventBroker
 
-from bot.review.identity import conversation_hash
+from bot.privacy.conversation_hash import conversation_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER_POLICY = ROOT / "data" / "privacy" / "broker.yml"

@@ -1,4 +1,4 @@
-"""Retention job: deletes conversations older than their retention period (``make purge``).
+"""Retention: deletes conversations older than their retention period (``make purge``: bot/ops/purge.py).
 
 Sensitive conversations (violence, emergency, child protection) are kept ``sensitive_days``
 (default 30), others ``default_days`` (180), counted from the conversation's last event. Each
@@ -10,7 +10,8 @@ Every copy of a purged conversation goes with it, as with an erase: its handoffs
 callback number), review items and channel bookkeeping, and a ``conversation_erased`` event
 (reason ``retention``) tells the event broker's consumers to forget it. Handoffs idle past the
 same periods go too, open ones included, and so do review items past their conversation's
-period and channel bookkeeping past its own short life (bot/channels/store.py).
+period and channel bookkeeping past its own short life (bot/channels/store.py). Those stores are
+reached through the copy holders they register (bot/privacy/erase_hooks.py), never imported here.
 
 In the production profile the job refuses to start without the settings it needs
 (bot/privacy/erase_settings.py) and connects to RabbitMQ before deleting anything: a purge whose
@@ -19,7 +20,6 @@ erase events could not be published would leave the consumers' copies behind unn
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import time
@@ -30,8 +30,9 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 import yaml
 
-from bot.privacy.erase_settings import is_production, require_erase_settings
-from bot.stores.erasing_tracker_store import erasure_audit
+from bot.privacy.erase_hooks import CopyHolder, copy_holders
+from bot.privacy.erase_settings import require_erase_settings
+from bot.privacy.erasure_audit import erasure_audit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "data" / "privacy" / "retention.yml"
@@ -132,53 +133,7 @@ def purge(
     return counts
 
 
-def main(argv: Iterable[str] | None = None) -> None:
-    """CLI: ``python -m bot.privacy.retention [--db URL] [--policy FILE] [--handoff-db URL] [--endpoints FILE]``."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: TRACKER_DB_URL / TRACKER_DB)")
-    parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
-    parser.add_argument("--handoff-db", help="handoff database URL or SQLite file (default: HANDOFF_DB_URL)")
-    parser.add_argument(
-        "--endpoints",
-        type=Path,
-        help=f"endpoints file whose event_broker gets the erase events (default: {PRODUCTION_ENDPOINTS.name} "
-        "in the production profile, none otherwise)",
-    )
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    policy = RetentionPolicy.load(args.policy)
-    if is_production():
-        require_erase_settings()
-        if not (args.db or os.environ.get("TRACKER_DB_URL")):
-            raise SystemExit("Production profile: TRACKER_DB_URL (the shared tracker database) is not set")
-    endpoints = args.endpoints or (PRODUCTION_ENDPOINTS if is_production() else None)
-    try:
-        asyncio.run(_run(args, policy, endpoints))
-    except (BrokerSettingsMissing, ConnectionError) as error:
-        raise SystemExit(f"Retention stopped: {error}") from error
-
-
-async def _run(args: argparse.Namespace, policy: RetentionPolicy, endpoints: Path | None) -> None:
-    broker = await connect_broker(endpoints) if endpoints else None  # before anything is deleted
-    try:
-        announce = _announcer(broker, asyncio.get_running_loop()) if broker is not None else None
-        purged: list[str] = []
-        counts = await asyncio.to_thread(purge, database_url(args.db), policy, None, purged, announce)
-        print(f"purged {counts['sensitive']} sensitive and {counts['other']} other conversation(s)")
-        copies = await asyncio.to_thread(erase_copies, purged, args.handoff_db)
-        print(f"  with {copies['handoffs']} handoff(s), {copies['review_items']} review item(s) and "
-              f"{copies['channel_rows']} channel row(s) of theirs")  # fmt: skip
-        print(f"purged {purge_handoffs(policy, args.handoff_db)} idle handoff(s) with their transcripts")
-        print(
-            f"purged {purge_review_items(args.handoff_db)} review item(s) past their conversation's retention"
-        )
-        pruned = sum(purge_channel_bookkeeping().values())
-        print(f"pruned {pruned} channel row(s) past their use (message ids, contact times, payloads)")
-    finally:
-        if broker is not None:
-            await broker.close()
-
-
-def _announcer(broker: Any, loop: asyncio.AbstractEventLoop) -> Callable[[list[str]], None]:
+def announcer(broker: Any, loop: asyncio.AbstractEventLoop) -> Callable[[list[str]], None]:
     """Publishes erase events (reason ``retention``) from the purge's thread and waits for RabbitMQ.
 
     A conversation that gets a new message between the announcement and its deletion is kept;
@@ -257,48 +212,37 @@ def _broker_class(config: Any) -> type:
     return class_from_module_path(config.type)
 
 
+def _registered_holders() -> dict[str, CopyHolder]:
+    """The registered stores; none registered is a wiring mistake that would leave copies behind."""
+    holders = copy_holders()
+    if not holders:
+        raise RuntimeError(
+            "No store is registered for retention: call bot.stores.copies.register_every_store()"
+        )
+    return holders
+
+
 def erase_copies(sender_ids: Iterable[str], handoff_url: str | None = None) -> dict[str, int]:
-    """Deletes what other stores hold of the given conversations (handoffs, review items, channels)."""
-    from bot.channels.store import channel_store
-    from bot.handoff.store import HandoffStore
-    from bot.review.identity import conversation_hash
-    from bot.review.store import ReviewStore
+    """Deletes what the registered stores hold of the given conversations; rows deleted per store.
 
+    The stores are those registered with :func:`bot.privacy.erase_hooks.register_copy_holder`
+    (handoffs, review items, channel bookkeeping: :mod:`bot.stores.copies`).
+    """
     sender_ids = list(sender_ids)
-    counts = {"handoffs": 0, "review_items": 0, "channel_rows": 0}
-    if not sender_ids:
-        return counts
-    handoffs, review, channels = HandoffStore(handoff_url), ReviewStore(handoff_url), channel_store()
-    for sender_id in sender_ids:
-        counts["handoffs"] += handoffs.erase_conversation(sender_id, None, "retention_purge")
-        counts["review_items"] += review.delete_conversation(conversation_hash(sender_id))
-        counts["channel_rows"] += channels.forget_conversation(sender_id)
-    return counts
+    return {
+        name: holder.forget(sender_ids, handoff_url) if sender_ids else 0
+        for name, holder in _registered_holders().items()
+    }
 
 
-def purge_channel_bookkeeping(url: str | None = None) -> dict[str, int]:
-    """Prunes the channel database (also when no webhook arrives to prune it)."""
-    from bot.channels.store import channel_store
-
-    return channel_store(url).prune()
-
-
-def purge_review_items(url: str | None = None, now: float | None = None) -> int:
-    """Deletes review-queue items past their conversation's retention period (bot/review)."""
-    from bot.review.store import ReviewStore
-
-    return ReviewStore(url).purge_expired(now)
-
-
-def purge_handoffs(policy: RetentionPolicy, url: str | None = None, now: float | None = None) -> int:
-    """Deletes handoffs, open or closed, idle past the same retention periods (with transcripts)."""
-    from bot.handoff.store import HandoffStore
-
-    now = time.time() if now is None else now
-    return HandoffStore(url).purge_before(
-        now - policy.sensitive_days * DAY, now - policy.default_days * DAY, policy.sensitive_intents
-    )
+def purge_idle_copies(
+    policy: RetentionPolicy, handoff_url: str | None = None, now: float | None = None
+) -> dict[str, int]:
+    """Deletes what each registered store holds past its own retention; rows deleted per store."""
+    return {
+        name: holder.purge_idle(policy, handoff_url, now) for name, holder in _registered_holders().items()
+    }
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit("The retention job is python -m bot.ops.purge (make purge)")

@@ -42,11 +42,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.privacy.personal_details import redact_for_review
+from bot.privacy.conversation_hash import conversation_hash
 from bot.privacy.retention import DAY, RetentionPolicy
 from bot.privacy.retention import database_url as tracker_url
-from bot.review.identity import conversation_hash
 from bot.review.models import ReviewItem
+from bot.review.personal_details import redact_for_review
 from bot.review.rules import Candidate, candidates, may_collect
 from bot.review.settings import DEFAULT_SETTINGS, ReviewSettings
 from bot.review.store import ReviewStore

@@ -101,15 +101,15 @@ def _lock_path(review: Path) -> Path:
 
 def _existing(folder: Path) -> dict[str, tuple[str, str]]:
     """Normal form → (intent, file) of every example under ``folder``."""
-    from bot.validation.duplicates import normal_form
-    from bot.validation.nlu_examples import project_examples
+    from bot.nlu.training_examples import project_examples
+    from bot.text.normalization import normal_form
 
     return {normal_form(e.text): (e.intent, e.file) for e in project_examples(folder.parent, folder.name)}
 
 
 def append_example(intent: str, variety: str, text: str, folder: Path | None = None) -> Written:
     """Adds ``text`` to ``review/<intent>.yml`` under ``folder`` (data/nlu) in ``variety``."""
-    from bot.validation.duplicates import normal_form
+    from bot.text.normalization import normal_form
 
     folder = folder or nlu_dir()
     if not _INTENT_NAME.match(intent):

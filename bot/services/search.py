@@ -43,9 +43,9 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.embeddings.encoders import SentenceEncoder, load_encoder
-from bot.nlu.arabizi_transliteration import arabic_script_form
-from bot.nlu.text_normalization import normalize_text
 from bot.services.catalogue import LOCALES, Catalogue
+from bot.text.arabizi_transliteration import arabic_script_form
+from bot.text.normalization import normalize_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / "var" / "search-index"

@@ -27,34 +27,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.channels.incoming import metadata_too_large
-from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message
-from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
+from bot.privacy.erase_hooks import run_erase_hooks
 from bot.privacy.erase_settings import require_erase_settings
+from bot.privacy.erasure_audit import erasure_audit
 from bot.privacy.event_broker import erase_event
+from bot.privacy.private_files import private_file
 from bot.privacy.redaction import redact
-from bot.stores.private_sqlite import private_file
+from bot.stores.copies import register_every_store
+from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message
 
 logger = logging.getLogger(__name__)
 
 ERASE_CONFIRMATION = "utter_delete_done"
 #: Slots whose answers are never stored in clear: the callback number goes encrypted to the handoff store.
 SECRET_ANSWER_SLOTS = frozenset({"callback_phone"})
-_metadata = sa.MetaData()
-erasure_audit = sa.Table(
-    "erasure_audit",
-    _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("erased_at", sa.Float, nullable=False),
-    sa.Column("channel", sa.String(64)),
-    sa.Column("note", sa.String(64), nullable=False),
-)
 
 
 def erase_requested(tracker: DialogueStateTracker) -> bool:
@@ -121,26 +113,6 @@ def _bound_message(event: UserUttered, secret: bool) -> int:
     return changed
 
 
-def _erase_handoffs(sender_id: str, channel: str | None) -> None:
-    from bot.handoff.store import HandoffStore
-
-    HandoffStore().erase_conversation(sender_id, channel)
-
-
-def _erase_review_items(sender_id: str, channel: str | None) -> None:
-    from bot.review.collect import erase_review_items
-
-    erase_review_items(sender_id, channel)
-
-
-def _erase_whatsapp_bookkeeping(sender_id: str, channel: str | None) -> None:
-    """Whatever channel is enabled in this process: the rows are in the shared channel database."""
-    if sender_id.startswith("wa-"):
-        from bot.channels.store import channel_store
-
-        channel_store().forget_conversation(sender_id)
-
-
 def _channel_of(tracker: DialogueStateTracker) -> str | None:
     latest = tracker.get_last_event_for(UserUttered)
     return getattr(latest, "input_channel", None) if latest else None
@@ -157,10 +129,8 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")  # stored in the file: every connection
-        _metadata.create_all(self.engine, checkfirst=True)
-        register_erase_hook(_erase_handoffs)  # the handoff record and its transcript go too
-        register_erase_hook(_erase_review_items)  # and the messages collected for the review queue
-        register_erase_hook(_erase_whatsapp_bookkeeping)  # and the contact's message ids and time
+        erasure_audit.metadata.create_all(self.engine, checkfirst=True)
+        register_every_store()  # an erase empties the handoffs, review items and channel rows too
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Saves the turn, or erases the whole conversation if the turn confirmed an erase."""

@@ -10,7 +10,6 @@ similarity (typos that embeddings miss). Settings live in ``data/validation/dupl
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +19,11 @@ import numpy as np
 import yaml
 
 from bot.i18n.check import Problem
-from bot.validation.nlu_examples import Example, project_examples
+from bot.nlu.training_examples import Example, project_examples
+from bot.text.normalization import normal_form
 
 SETTINGS = Path("data/validation/duplicates.yml")
 CACHE = Path("var/cache")
-_PUNCTUATION = re.compile(r"[^\w\s']+")
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
 
@@ -50,13 +49,6 @@ class DuplicateSettings:
             negations=frozenset(normal_form(w) for w in data.get("negations") or []),
             allowed_pairs=frozenset(frozenset(pair) for pair in data.get("allowed_pairs") or []),
         )
-
-
-def normal_form(text: str) -> str:
-    """Case, punctuation, diacritics, Arabic letter variants and Arabizi spellings folded."""
-    from bot.nlu.text_normalization import normalize_text
-
-    return " ".join(_PUNCTUATION.sub(" ", normalize_text(text)).split())
 
 
 def differ_by_negation(a: str, b: str, negations: frozenset[str]) -> bool:

@@ -19,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff.callback_crypto import encrypt_phone
 from bot.handoff.store import HandoffStore
-from bot.review.identity import conversation_hash
+from bot.privacy.conversation_hash import conversation_hash
 from bot.review.models import ReviewItem
 from bot.training import ROOT
 

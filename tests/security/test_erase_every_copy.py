@@ -2,7 +2,7 @@
 their transcripts and callback numbers, review queue, channel bookkeeping.
 
 Real SQLite and PostgreSQL (127.0.0.1:5432), the real RabbitMQ (127.0.0.1:5672) through the broker
-class endpoints.prod.yml configures, and ``python -m bot.privacy.retention`` as the cron job runs it.
+class endpoints.prod.yml configures, and ``python -m bot.ops.purge`` as the cron job runs it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot import rasa_api
-from bot.review.identity import conversation_hash
+from bot.privacy.conversation_hash import conversation_hash
 from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore
 from bot.training import ROOT
 from tests.handoff_db import postgres_database
@@ -235,7 +235,7 @@ def test_retention_leaves_nothing_of_an_expired_conversation_in_any_store(databa
             env = {**os.environ, **production_broker_env(name), "JISR_PROFILE": "production",
                    "TRACKER_DB_URL": databases["tracker"]}  # fmt: skip
             result = await asyncio.to_thread(
-                subprocess.run, [sys.executable, "-m", "bot.privacy.retention"], cwd=ROOT, env=env,
+                subprocess.run, [sys.executable, "-m", "bot.ops.purge"], cwd=ROOT, env=env,
                 capture_output=True, text=True, timeout=300,
             )  # fmt: skip
             return result, await drain(queue)
@@ -318,7 +318,7 @@ def test_retention_in_production_refuses_to_run_without_the_erase_settings(tmp_p
     citizen_turn(tracker, at=time.time() - 400 * DAY)
     asyncio.run(store.save(tracker))
     env = _production_env("jisr_test_unused", tmp_path, TRACKER_DB_URL=tracker_url)
-    result = subprocess.run([sys.executable, "-m", "bot.privacy.retention"], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "bot.ops.purge"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)  # fmt: skip
     assert result.returncode != 0
     assert "HANDOFF_DB_URL" in result.stdout + result.stderr

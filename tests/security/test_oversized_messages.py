@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from bot.nlu.text_normalization import MAX_MESSAGE_CHARS
+from bot.text.normalization import MAX_MESSAGE_CHARS
 from tests.channel_clients import (
     WebChatClient,
     post_json,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.text_normalization import normalize_text
+from bot.text.normalization import normalize_text
 
 _DIGRAPHS = {"ch": "ش", "kh": "خ", "gh": "غ", "th": "ت", "dj": "ج"}
 _LETTERS = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.text_normalization import normalize_text
+from bot.text.normalization import normalize_text
 
 _UNITS = {
     # Arabic script (normalised: ة→ه, أ→ا, ى→ي)

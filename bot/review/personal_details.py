@@ -81,7 +81,7 @@ def _ends_phrase(token: str) -> bool:
 def default_vocabulary() -> frozenset[str]:
     """Every word of the NLU training data and every city spelling, lower case."""
     from bot.geo.gazetteer import default_gazetteer
-    from bot.validation.nlu_examples import project_examples
+    from bot.nlu.training_examples import project_examples
 
     words: set[str] = set()
     for example in project_examples(ROOT):

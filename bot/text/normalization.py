@@ -42,6 +42,7 @@ _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u20
 _WHITESPACE = re.compile(r"\s+")
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
 _LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u024f]")
+_PUNCTUATION = re.compile(r"[^\w\s']+")
 _ARABIZI_FOLDS = (("sh", "ch"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("q", "9"))
 
 
@@ -99,3 +100,11 @@ def normalize_text(text: str, arabizi_folding: bool = True) -> str:
             fold_arabizi(word) if _LATIN_LETTER.search(word) else word for word in text.split(" ")
         )
     return _WHITESPACE.sub(" ", text).strip()
+
+
+def normal_form(text: str) -> str:
+    """Case, punctuation, diacritics, Arabic letter variants and Arabizi spellings folded.
+
+    Two training examples with the same normal form are duplicates (content checks, review queue).
+    """
+    return " ".join(_PUNCTUATION.sub(" ", normalize_text(text)).split())
