@@ -132,26 +132,22 @@ def facts_of(tracker: Tracker) -> dict[str, Any]:
         return {}
 
 
-def facts_summary(programme: Programme, taken: Mapping[str, Any], locale: str) -> str:
-    """What the check took from the messages, in the reply locale, with how to correct it."""
-    items = []
-    for question in programme.questions:
-        if question.slot in taken:
-            items.append(
-                render_text(
-                    "elig_fact_item",
-                    locale,
-                    {
-                        "label": translate(question.label, locale),
-                        "value": show_value(question, taken[question.slot], locale),
-                    },
-                )
-            )
+def stated(question: Question, value: Any, locale: str) -> str:
+    """One answer said back as a fact ("77 ans", "sans revenu ni ressources"), not as its question."""
+    key = question.said_key(value)
+    if key:
+        return render_text(key, locale, {"value": value})
+    label = translate(question.label, locale)
     return render_text(
-        "elig_facts_taken",
-        locale,
-        {"facts": "، ".join(items) if locale in ("ary", "ar") else ", ".join(items)},
+        "elig_fact_item", locale, {"label": label, "value": show_value(question, value, locale)}
     )
+
+
+def facts_summary(programme: Programme, taken: Mapping[str, Any], locale: str) -> str:
+    """What the check took from the messages, as statements in the reply locale, with how to correct it."""
+    items = [stated(q, taken[q.slot], locale) for q in programme.questions if q.slot in taken]
+    joiner = "، " if locale in ("ary", "ar") else ", "
+    return render_text("elig_facts_taken", locale, {"facts": joiner.join(items)})
 
 
 def change_button(locale: str) -> dict:

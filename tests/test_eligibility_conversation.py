@@ -66,7 +66,8 @@ def test_elderly_check_in_every_variety(assistant, opening, too_old, correction,
     assert any(b["payload"] == ELDERLY for b in topic[0]["buttons"])  # the information offers the check
     # the opening's facts are taken and said; "change" forgets them and the questions start over
     assert _texts(start)[0] == _t("elig_intro", locale)
-    assert _t("elig_label_family_support", locale) in _texts(start)[1]  # "nobody looks after her"
+    # "nobody looks after her", said back as a statement rather than the question's label
+    assert _t("elig_said_family_support_no", locale) in _texts(start)[1]
     assert start[1]["buttons"] == [{"title": translate("elig_btn_change", locale), "payload": CHANGE}]
     assert _texts(change) == [_t("elig_facts_cleared", locale), _t("elig_q_elderly_age", locale)]
     start = change

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -16,10 +17,13 @@ from actions.eligibility import (
     ActionEligibilityResult,
     ActionEligibilityStart,
     ValidateEligibilityForm,
+    facts_summary,
+    programmes,
     recent_texts,
+    stated,
 )
 from bot.i18n.bidi import strip_bidi_marks
-from bot.i18n.catalogs import translate
+from bot.i18n.catalogs import LOCALES, translate
 from bot.i18n.render import render_text
 
 DOMAIN = {"forms": {"eligibility_form": {"required_slots": ["eligibility_programme", "eligibility_answer"]}}}
@@ -44,12 +48,10 @@ def run(action, t: Tracker) -> tuple[list, list]:
     return events, dispatcher.messages
 
 
-def summary(locale: str, *items: tuple[str, str]) -> str:
+def summary(locale: str, *items: tuple[str, int | None]) -> str:
+    """The check's summary: each answer it took stated as a fact (``elig_said_*``), not as a question."""
     joiner = "، " if locale in ("ary", "ar") else ", "
-    facts = joiner.join(
-        render_text("elig_fact_item", locale, {"label": translate(label, locale), "value": value})
-        for label, value in items
-    )
+    facts = joiner.join(render_text(key, locale, {"value": value}) for key, value in items)
     return strip_bidi_marks(render_text("elig_facts_taken", locale, {"facts": facts}))
 
 
@@ -79,8 +81,7 @@ def test_start_fills_what_was_said_and_says_it(message, language, script, locale
         "facts": {"relation": "mother", "age": age, "family_support": "no"},
     }
     texts = [strip_bidi_marks(m["text"]) for m in messages]
-    no = translate("elig_value_no", locale)
-    assert texts[1] == summary(locale, ("elig_label_age", str(age)), ("elig_label_family_support", no))
+    assert texts[1] == summary(locale, ("elig_said_age", age), ("elig_said_family_support_no", None))
     assert messages[1]["buttons"] == [{"title": translate("elig_btn_change", locale), "payload": CHANGE}]
 
     # the form then asks only the missing question
@@ -165,7 +166,10 @@ def test_a_programme_chosen_later_is_filled_from_the_facts() -> None:
         "direct_social_aid", dispatcher, t, DOMAIN
     )
     assert result["eligibility_answers"]["answers"] == {"rsu_registered": "yes", "children_0_5": 2}
-    assert translate("elig_label_children_0_5", "fr") in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[0]["text"] == summary(
+        "fr", ("elig_said_rsu_registered_yes", None), ("elig_said_children_0_5_other", 2)
+    )
+    assert "foyer inscrit au RSU, 2 enfants de 0 à 5 ans" in dispatcher.messages[0]["text"]
 
 
 def test_everything_said_gives_the_outcome_with_the_city_and_change_restarts_it() -> None:
@@ -213,7 +217,45 @@ def test_a_reply_that_says_more_than_asked_fills_the_other_questions() -> None:
         "answers": {"age": 77, "family_support": "no", "resources": "no"},
         "taken": ["family_support", "resources"],
     }
-    no = translate("elig_value_no", "fr")
     assert strip_bidi_marks(dispatcher.messages[0]["text"]) == summary(
-        "fr", ("elig_label_family_support", no), ("elig_label_resources", no)
+        "fr", ("elig_said_family_support_no", None), ("elig_said_resources_no", None)
     )
+
+
+#: The summary of "my mother is 77, nobody looks after her, she has no pension" in each locale: what was
+#: taken is stated as facts, never as the questions' labels ("âge : 77").
+STATED = {
+    "fr": "77 ans, sans famille qui puisse s'en occuper, sans revenu ni ressources",
+    "ar": "77 سنة، دون عائلة يمكنها التكفل، دون دخل أو موارد",
+    "ary": "77 عام، بلا عائلة اللي تتهلا، بلا مدخول بلا موارد",
+    "ary_Latn": "77 3am, bla 3a2ila li tthalla, bla dakhl bla mawarid",
+}
+
+
+@pytest.mark.parametrize("locale", sorted(STATED))
+def test_the_summary_states_what_was_taken(locale: str) -> None:
+    elderly = programmes()["elderly_admission"]
+    text = strip_bidi_marks(
+        facts_summary(elderly, {"age": 77, "family_support": "no", "resources": "no"}, locale)
+    )
+    assert STATED[locale] in text
+    for question in elderly.questions:
+        assert translate(question.label, locale) not in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_answer_the_check_can_take_is_stated_not_asked(locale: str) -> None:
+    """Each question of each programme has a statement for every closed answer and for numbers."""
+    for programme in programmes().values():
+        for question in programme.questions:
+            values = {"yes_no": ["yes", "no"], "choice": [o.value for o in question.options]}.get(
+                question.type, [0, 1, 3]
+            )
+            for value in values:
+                key = question.said_key(value)
+                assert key, f"{programme.id}.{question.slot}={value} has no statement"
+                said = strip_bidi_marks(stated(question, value, locale))
+                assert said and not re.search(r"[?؟:]", said), f"{programme.id}.{question.slot}: {said}"
+                assert translate(question.label, locale) != said
+                if isinstance(value, int) and value > 1:
+                    assert str(value) in said

@@ -31,12 +31,10 @@ def _t(key: str, locale: str, **values) -> str:
     return strip_bidi_marks(render_text(key, locale, values))
 
 
-def _summary(locale: str, items: list[tuple[str, str]]) -> str:
+def _summary(locale: str, items: list[tuple[str, int | None]]) -> str:
+    """The check's summary: each answer it took stated as a fact (``elig_said_*``), not as a question."""
     joiner = "، " if locale in ("ary", "ar") else ", "
-    facts = joiner.join(
-        render_text("elig_fact_item", locale, {"label": translate(label, locale), "value": value})
-        for label, value in items
-    )
+    facts = joiner.join(render_text(key, locale, {"value": value}) for key, value in items)
     return _t("elig_facts_taken", locale, facts=facts)
 
 
@@ -55,10 +53,9 @@ def test_the_check_asks_only_what_is_missing_and_takes_a_correction(
 ) -> None:
     assert extract_facts(opening)["age"] == 78
     _, start, fixed, outcome = _talk(assistant, [opening, ELDERLY, correction, "/deny"])
-    no = translate("elig_value_no", locale)
     assert _texts(start) == [
         _t("elig_intro", locale),
-        _summary(locale, [("elig_label_age", "78"), ("elig_label_family_support", no)]),
+        _summary(locale, [("elig_said_age", 78), ("elig_said_family_support_no", None)]),
         _t("elig_q_elderly_resources", locale),  # age and family support are not asked again
     ]
     assert _texts(fixed) == [
@@ -76,11 +73,11 @@ def test_everything_said_gives_the_outcome_at_once_and_change_starts_over(assist
     )
     _, start, change, age = _talk(assistant, [opening, ELDERLY, CHANGE, "81"])
     texts = _texts(start)
-    no = translate("elig_value_no", "fr")
     assert texts[1] == _summary(
         "fr",
-        [("elig_label_age", "81"), ("elig_label_family_support", no), ("elig_label_resources", no)],
+        [("elig_said_age", 81), ("elig_said_family_support_no", None), ("elig_said_resources_no", None)],
     )
+    assert "81 ans, sans famille qui puisse s'en occuper, sans revenu ni ressources" in texts[1]
     assert texts[2].startswith(
         _t(
             "elig_outcome_likely_eligible_elderly_admission",

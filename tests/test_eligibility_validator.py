@@ -184,3 +184,36 @@ def test_make_validate_reports_eligibility_problems_with_file_and_line(tmp_path:
         ("data/eligibility/sample.yml", 23),
         ("data/eligibility/sample.yml", 28),
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ('{"yes": t_label_alone}', "sample.yml:17: question 'alone': 'said' lacks no"),
+        ('{"yes": t_label_alone, "no": t_label_alone, "maybe": t_label_alone}', "unknown key 'maybe'"),
+        ('{"yes": t_label_alone, "no": 42}', "question 'alone' said: 'no' must be a message key"),
+    ],
+)
+def test_the_statement_of_each_answer_is_checked(tmp_path: Path, said: str, expected: str) -> None:
+    """Every answer the check may take from the messages must be said back as a fact."""
+    text = CLEAN.replace("    label: t_label_alone\n", f"    label: t_label_alone\n    said: {said}\n", 1)
+    found = problems(project(tmp_path, text))
+    assert any(expected in p for p in found), found
+
+
+def test_a_complete_statement_is_clean_and_read(tmp_path: Path) -> None:
+    text = CLEAN.replace(
+        "    label: t_label_alone\n",
+        '    label: t_label_alone\n    said: {"yes": t_q_alone, "no": t_label_alone}\n',
+        1,
+    ).replace("    label: t_label_age\n", "    label: t_label_age\n    said: t_q_age\n", 1)
+    root = project(tmp_path, text)
+    assert problems(root) == []
+    (programme,) = load_programmes(root / "data" / "eligibility", root).values()
+    alone, age = programme.question("alone"), programme.question("age")
+    assert (alone.said_key("yes"), alone.said_key("no"), alone.said_key("dont_know")) == (
+        "t_q_alone",
+        "t_label_alone",
+        None,
+    )
+    assert (age.said_key(77), age.said_key(0)) == ("t_q_age", "t_q_age")

@@ -20,8 +20,11 @@ from bot.content_errors import ContentError
 from bot.eligibility.conditions import OPERATORS
 from bot.eligibility.model import (
     DONT_KNOW,
+    NO,
+    OTHER,
     OUTCOMES,
     QUESTION_TYPES,
+    YES,
     Advice,
     Estimate,
     Fact,
@@ -47,6 +50,7 @@ QUESTION_KEYS = {
     "ask_if",
     "max_sum_of",
     "unit_words",
+    "said",
 }
 RULE_KEYS = {"when", "outcome", "reason", "source", "checked"}
 ADVICE_KEYS = {"when", "text", "source", "checked"}
@@ -218,6 +222,7 @@ def _read_question(
         options=tuple(options), ask_if=plain(node.get("ask_if")),
         max_sum_of=tuple(plain(node.get("max_sum_of") or ())),
         unit_words=tuple(str(w).lower() for w in plain(node.get("unit_words") or ())),
+        said=_read_said(r, node, kind, options, where),
     )  # fmt: skip
     if question.ask_if is not None:
         _check_condition(r, node["ask_if"], question.ask_if, seen, f"{where} ask_if", line_of(node, "ask_if"))
@@ -230,6 +235,31 @@ def _read_question(
     if question.max_sum_of and kind != "count":
         r.problem(line_of(node, "max_sum_of"), f"{where}: max_sum_of only applies to a count")
     return question
+
+
+def _read_said(
+    r: _Reader, node: Mapping, kind: str, options: list[Option], where: str
+) -> tuple[tuple[str, str], ...]:
+    """How each answer is stated back: one key per answer, or one ``{value}`` key for every number."""
+    if "said" not in node:
+        return ()
+    raw = node["said"]
+    numeric = kind in ("number", "count")
+    if numeric and isinstance(raw, str):
+        return ((OTHER, r.key(node, "said", where)),)
+    if kind == "yes_no":
+        answers = {YES, NO, DONT_KNOW}
+    elif kind == "choice":
+        answers = {o.value for o in options} | {DONT_KNOW}
+    else:
+        answers = {"0", "1", OTHER, DONT_KNOW}
+    if not r.mapping(raw, answers, f"{where} said", line_of(node, "said")):
+        return ()
+    needed = answers - {DONT_KNOW} - ({"0", "1"} if numeric else set())
+    missing = sorted(needed - {str(k) for k in raw})
+    if missing:
+        r.problem(line_of(node, "said"), f"{where}: 'said' lacks {', '.join(missing)}")
+    return tuple((str(answer), r.key(raw, answer, f"{where} said")) for answer in raw)
 
 
 def _check_test(r: _Reader, question: Question, test: Any, where: str, line: int) -> None:

@@ -8,6 +8,8 @@ from typing import Any, Mapping
 #: The answer "I don't know", valid for every question.
 DONT_KNOW = "dont_know"
 YES, NO = "yes", "no"
+#: The ``said`` entry of a number or count question for any value without one of its own.
+OTHER = "other"
 QUESTION_TYPES = ("yes_no", "number", "count", "choice")
 OUTCOMES = ("likely_eligible", "likely_not_eligible", "cannot_tell")
 
@@ -35,6 +37,17 @@ class Question:
     ask_if: Any = None
     max_sum_of: tuple[str, ...] = ()
     unit_words: tuple[str, ...] = ()
+    #: How an answer taken from the citizen's messages is said back, as a statement rather than the
+    #: question's label ("77 ans, sans soutien familial"): a message key per answer (``yes``, ``no``, an
+    #: option, or for numbers ``0``/``1``/``other``), or one key for every number; ``{value}`` is the number.
+    said: tuple[tuple[str, str], ...] = ()
+
+    def said_key(self, value: Any) -> str | None:
+        """The message key that states ``value`` as a fact, or ``None`` when the data gives none."""
+        said = dict(self.said)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return said.get(str(value))
+        return said.get(str(value)) or said.get(OTHER)
 
     def allowed_values(self) -> tuple[str, ...]:
         """Closed answers (besides numbers) this question accepts."""
