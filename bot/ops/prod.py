@@ -236,7 +236,7 @@ class Profile:
             return Program(name, command, 10), f"http://127.0.0.1:{port}/health"
         if kind == "console":
             port = self.layout.console_port
-            command = [sys.executable, "-m", "bot.ops.console", "--port", str(port)]
+            command = [sys.executable, "-m", "bot.ops.console", "serve", "--port", str(port)]
             return Program(name, command, 20), f"http://127.0.0.1:{port}/ready"
         if kind == "proxy":
             config = nginx.write_config(
