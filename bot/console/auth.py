@@ -56,7 +56,7 @@ def password_problem(password: str) -> str | None:
 class LoginLimiter:
     """Counts recent failed logins per username and per client address in the database.
 
-    Kept in the handoff database, so the limit holds across restarts and console processes.
+    Kept in the console database, so the limit holds across restarts and console processes.
     """
 
     sessions: object

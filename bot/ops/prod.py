@@ -170,7 +170,7 @@ def prepare_databases(env: dict[str, str]) -> None:
     import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
 
-    from bot.handoff.db import connect
+    from bot.stores.console_database import connect
     from bot.stores.erasing_tracker_store import erasure_audit
 
     urls = {env["TRACKER_DB_URL"], env["HANDOFF_DB_URL"], env["CHANNELS_DB_URL"]}
