@@ -156,11 +156,11 @@ bench-faults: train ## the production profile under paced load while one process
 .PHONY: run-prod bench-load bench-cpu bench-faults
 
 console: install ## the caseworker console alone (http://127.0.0.1:$CONSOLE_PORT, default 5006)
-	$(PY) -m bot.console
+	$(PY) -m bot.ops.console serve
 
 console-user: install ## add a console user: make console-user USERNAME=x ROLE=supervisor (password prompted)
 	@test -n "$(USERNAME)" || { echo "usage: make console-user USERNAME=name ROLE=caseworker|supervisor|editor"; exit 2; }
-	$(PY) -m bot.console.cli create-user --username "$(USERNAME)" --role "$(or $(ROLE),caseworker)"
+	$(PY) -m bot.ops.console create-user --username "$(USERNAME)" --role "$(or $(ROLE),caseworker)"
 
 bench-console: install ## console: queue page with 1,000 handoffs, 100-trial claim race, reply relay latency
 	$(PY) -m scripts.bench_console

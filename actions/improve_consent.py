@@ -24,11 +24,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.handoff.db import database_url
 from bot.privacy.conversation_hash import conversation_hash
 from bot.privacy.retention import RetentionPolicy
 from bot.review.settings import DEFAULT_SETTINGS, ReviewSettings
 from bot.review.store import ReviewStore
+from bot.stores.console_database import database_url
 
 logger = logging.getLogger(__name__)
 

@@ -135,7 +135,9 @@ def main() -> None:
             console_env = {**env, "CONSOLE_PORT": str(args.console_port)}
             console_env.setdefault("RASA_URL", f"http://127.0.0.1:{args.port}")
             processes.append(
-                subprocess.Popen([sys.executable, "-m", "bot.console"], cwd=ROOT, env=console_env)
+                subprocess.Popen(
+                    [sys.executable, "-m", "bot.ops.console", "serve"], cwd=ROOT, env=console_env
+                )
             )
             wait_until_ready(f"http://127.0.0.1:{args.console_port}/health", process=processes[-1])
             console_line = (

@@ -180,7 +180,7 @@ STUB_RASA_SECRET = "stub-rasa-secret-" + "x" * 32
 def start_console(
     db_url: str, rasa_url: str, workdir: Path, extra_env: dict[str, str] | None = None
 ) -> ConsoleServer:
-    """Starts ``python -m bot.console`` against ``db_url`` and ``rasa_url``; waits for /health.
+    """Starts ``python -m bot.ops.console serve`` against ``db_url`` and ``rasa_url``; waits for /health.
 
     The console signs its Rasa calls with :data:`STUB_RASA_SECRET` unless ``extra_env`` says otherwise.
     """
@@ -196,7 +196,7 @@ def start_console(
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"console-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.console"],
+        [sys.executable, "-m", "bot.ops.console", "serve"],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),

@@ -91,7 +91,7 @@ def test_replies_survive_a_rasa_outage_and_a_console_restart(db_url, tmp_path):
 
 def _cli(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot.console.cli", "--db", db_url, *args],
+        [sys.executable, "-m", "bot.ops.console", "--db", db_url, *args],
         input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60,
     )  # fmt: skip
 

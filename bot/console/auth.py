@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sanic import response
 
+from bot.console.rendering import render_error
 from bot.handoff.models import ROLES, LoginAttempt, StaffUser
 
 HASHER = PasswordHasher()
@@ -55,7 +56,7 @@ def password_problem(password: str) -> str | None:
 class LoginLimiter:
     """Counts recent failed logins per username and per client address in the database.
 
-    Kept in the handoff database, so the limit holds across restarts and console processes.
+    Kept in the console database, so the limit holds across restarts and console processes.
     """
 
     sessions: object
@@ -107,7 +108,7 @@ def requires_role(*roles: str) -> Callable[[Handler], Handler]:
                     return response.redirect("/login")
                 return response.text("login required", status=401)
             if roles and user.role not in roles:
-                return await request.app.ctx.render_error(request, 403, "error.forbidden")
+                return await render_error(request, 403, "error.forbidden")
             return await handler(request, *args, **kwargs)
 
         return wrapper

@@ -13,18 +13,19 @@ import sys
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.console import app as app_module
-from bot.console import views
+from bot.console import casework, rendering
 from bot.console.i18n import LANGUAGES, TEMPLATES_DIR, po_path
+from bot.console.routes import auth, queue, review
 from bot.handoff.models import ROLES
-from bot.review import console_views as review_views
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 #: Keys built in templates from a value (``"role." ~ user.role`` …).
 DYNAMIC_KEYS = (
-    *app_module.MESSAGE_KEYS,
-    *views.MESSAGE_KEYS,
-    *review_views.MESSAGE_KEYS,
+    *rendering.MESSAGE_KEYS,
+    *auth.MESSAGE_KEYS,
+    *casework.MESSAGE_KEYS,
+    *queue.MESSAGE_KEYS,
+    *review.MESSAGE_KEYS,
     *(f"role.{role}" for role in ROLES),
     *(f"lang.switch_{code}" for code in LANGUAGES),
     "kind.live", "kind.callback", "status.queued", "status.claimed", "status.closed",

@@ -1,4 +1,4 @@
-"""Read-only questions the console asks the handoff database beyond :class:`HandoffStore`.
+"""Read-only questions the console asks the console database beyond :class:`HandoffStore`.
 
 Queue change detection for the live pages, the supervisor's figures and the audit log listing.
 Nothing here writes: the audit log in particular has no update or delete anywhere in the console.

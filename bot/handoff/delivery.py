@@ -125,6 +125,11 @@ class DeliveryWorker:
         """Deliver now (called right after a reply or a claim was stored)."""
         self._wake.set()
 
+    @property
+    def running(self) -> bool:
+        """True while the delivery loop runs (the console's ``/health`` reports it)."""
+        return self._task is not None and not self._task.done()
+
     def start(self) -> asyncio.Task:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="handoff-delivery")
         return self._task

@@ -1,16 +1,16 @@
-"""Tables of the handoff store: staff, handoffs, their messages, callbacks and the audit log.
+"""Tables of the handoff store in the console database: staff, handoffs, their messages, callbacks,
+the audit log and login attempts.
 
 One schema for SQLite (embedded default) and PostgreSQL (production); Alembic migrations in
-``bot/handoff/migrations`` create it. Times are UTC epoch seconds (floats) so that both databases
+``bot/stores/console_migrations`` create it. Times are UTC epoch seconds (floats) so that both databases
 and every process compare them the same way.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+from bot.stores.console_database import Base
 
 #: Priorities, most urgent first; the integer orders the queue.
 PRIORITIES = {"urgent": 0, "high": 1, "normal": 2}

@@ -16,8 +16,8 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from bot.handoff.db import connect
 from bot.handoff.models import PRIORITIES, AuditEntry, Handoff, HandoffMessage, StaffUser
+from bot.stores.console_database import connect
 
 #: How recently a console must have been seen for its caseworker to count as available.
 ONLINE_WINDOW_SECONDS = 120.0
@@ -39,7 +39,7 @@ class QueuePlace:
 
 
 class HandoffStore:
-    """The handoff database behind one session factory."""
+    """Handoffs, staff and the audit log in the console database, behind one session factory."""
 
     def __init__(self, url: str | None = None, sessions: sessionmaker | None = None) -> None:
         self.sessions = sessions or connect(url)

@@ -1,7 +1,7 @@
 """The rasa-sdk action server with readiness and metrics (``python -m bot.ops.action_server``).
 
 Same actions and ``/webhook`` as ``python -m rasa_sdk --actions actions`` (what ``make run`` starts),
-plus ``GET /ready`` (the handoff database answers) and ``GET /metrics`` (runs, failures and
+plus ``GET /ready`` (the console database answers) and ``GET /metrics`` (runs, failures and
 duration per action). rasa-sdk's own ``GET /health`` is the liveness probe.
 """
 
@@ -52,7 +52,7 @@ def create_app(package: str = "actions") -> Sanic:
 
     def engine():
         if "engine" not in handoff_engine:
-            from bot.handoff.db import create_engine
+            from bot.stores.console_database import create_engine
 
             handoff_engine["engine"] = create_engine()
         return handoff_engine["engine"]

@@ -170,8 +170,8 @@ def prepare_databases(env: dict[str, str]) -> None:
     import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
 
-    from bot.handoff.db import connect
     from bot.privacy.erasure_audit import erasure_audit
+    from bot.stores.console_database import connect
 
     urls = {env["TRACKER_DB_URL"], env["HANDOFF_DB_URL"], env["CHANNELS_DB_URL"]}
     for url in urls:
@@ -236,7 +236,7 @@ class Profile:
             return Program(name, command, 10), f"http://127.0.0.1:{port}/health"
         if kind == "console":
             port = self.layout.console_port
-            command = [sys.executable, "-m", "bot.ops.console", "--port", str(port)]
+            command = [sys.executable, "-m", "bot.ops.console", "serve", "--port", str(port)]
             return Program(name, command, 20), f"http://127.0.0.1:{port}/ready"
         if kind == "proxy":
             config = nginx.write_config(

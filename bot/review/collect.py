@@ -1,7 +1,7 @@
 """Collects the messages the assistant did not understand well into the review queue.
 
 ``make review-collect`` (``python -m bot.review.collect``) reads the tracker store and writes
-review items into the handoff database (the console's).
+review items into the console database.
 
 Why a batch job over the tracker store and not a hook in the tracker store's ``save``:
 - nothing is added to the reply path: no second database, no sentence encoding (≈0.1–0.5 s per
@@ -213,7 +213,7 @@ def main(argv: Iterable[str] | None = None) -> None:
         "--db", help="tracker store URL or SQLite file (default: TRACKER_DB_URL / TRACKER_DB)"
     )
     parser.add_argument(
-        "--handoff-db", help="handoff database URL (default: HANDOFF_DB_URL / var/handoff.db)"
+        "--handoff-db", help="console database URL (default: HANDOFF_DB_URL / var/handoff.db)"
     )
     args = parser.parse_args(list(argv) if argv is not None else None)
     report = collect(ReviewStore(args.handoff_db), args.db)

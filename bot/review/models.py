@@ -1,10 +1,10 @@
-"""The review queue's table, in the handoff database (the console's database; migration 0003)."""
+"""The review queue's table, in the console database (migration 0003)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.handoff.models import Base
+from bot.stores.console_database import Base
 
 #: Why a message was collected.
 REASONS = ("fallback", "low_confidence", "denied", "handoff")

@@ -1,4 +1,4 @@
-"""Reads and changes the review queue in the handoff database (SQLite or PostgreSQL)."""
+"""Reads and changes the review queue in the console database (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from bot.handoff.db import connect
 from bot.review.models import REVIEW_STATUSES, ReviewItem
+from bot.stores.console_database import connect
 
 
 class ReviewStore:
-    """The review items behind one session factory (the handoff database's)."""
+    """The review items behind one session factory (the console database's)."""
 
     def __init__(self, url: str | None = None, sessions: sessionmaker | None = None) -> None:
         self.sessions = sessions or connect(url)

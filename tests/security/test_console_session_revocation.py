@@ -84,7 +84,7 @@ def copied_cookie_works(console: ConsoleServer, cookie: str) -> bool:
 
 def cli(store_url: str, *args: str, stdin: str = "") -> None:
     subprocess.run(
-        [sys.executable, "-m", "bot.console.cli", "--db", store_url, *args], cwd=ROOT, input=stdin,
+        [sys.executable, "-m", "bot.ops.console", "--db", store_url, *args], cwd=ROOT, input=stdin,
         text=True, check=True, capture_output=True, timeout=60,
     )  # fmt: skip
 

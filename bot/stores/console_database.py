@@ -1,9 +1,12 @@
-"""Connects to the handoff database and brings its schema up to date with Alembic.
+"""The console database: handoffs with their transcripts and outbox, console users, the audit log,
+login attempts and review items. Connects to it and brings its schema up to date with Alembic.
 
-SQLite under ``var/`` is the embedded default; ``HANDOFF_DB_URL`` selects PostgreSQL in production.
-The action server, the console and the tools all call :func:`connect`, so whichever starts first
-migrates the schema; a lock (a file for SQLite, an advisory lock for PostgreSQL) keeps two
-processes from migrating at once.
+Its tables are declared on :data:`Base` by :mod:`bot.handoff.models` and :mod:`bot.review.models`;
+the migrations are in ``bot/stores/console_migrations``. SQLite ``var/handoff.db`` is the embedded
+default; ``HANDOFF_DB_URL`` selects PostgreSQL in production (the variable and the file keep the
+names existing deployments use). The action server, the console and the tools all call
+:func:`connect`, so whichever starts first migrates the schema; a lock (a file for SQLite, an
+advisory lock for PostgreSQL) keeps two processes from migrating at once.
 """
 
 from __future__ import annotations
@@ -17,17 +20,20 @@ from typing import Iterator
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from bot.privacy.private_files import prepare_sqlite_url, private_file
 
 ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "console_migrations"
 _ADVISORY_LOCK_ID = 0x4A495352  # "JISR"
+
+#: The declarative base of every table of the console database.
+Base = declarative_base()
 
 
 def database_url(value: str | None = None) -> str:
-    """The handoff database URL: given, else ``HANDOFF_DB_URL``, else SQLite in ``var/``."""
+    """The console database URL: given, else ``HANDOFF_DB_URL``, else SQLite in ``var/``."""
     if value:
         return value if "://" in value else f"sqlite:///{value}"
     if os.environ.get("HANDOFF_DB_URL"):
@@ -68,7 +74,7 @@ def migrate(engine: sa.engine.Engine) -> None:
 
 
 def create_engine(url: str | None = None) -> sa.engine.Engine:
-    """An engine for the handoff database, with SQLite set up for several processes."""
+    """An engine for the console database, with SQLite set up for several processes."""
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
         prepare_sqlite_url(resolved)  # owner-only file in an owner-only folder
@@ -86,7 +92,7 @@ def create_engine(url: str | None = None) -> sa.engine.Engine:
 
 
 def connect(url: str | None = None) -> sessionmaker:
-    """A session factory on a migrated handoff database."""
+    """A session factory on a migrated console database."""
     engine = create_engine(url)
     migrate(engine)
     return sessionmaker(bind=engine, expire_on_commit=False, class_=Session, future=True)

@@ -1,6 +1,7 @@
-"""Console administration: ``python -m bot.console.cli create-user --role supervisor --username x``.
+"""Console user administration, the user sub-commands of ``python -m bot.ops.console``.
 
-The password is read from a prompt (twice) or, with ``--password-stdin``, from the first line of
+``python -m bot.ops.console create-user --role supervisor --username x`` (``make console-user``),
+``set-password`` and ``deactivate``. The password is read from a prompt (twice) or, with ``--password-stdin``, from the first line of
 standard input (for scripts); there is no default password anywhere.
 """
 
@@ -87,10 +88,8 @@ def deactivate(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.console.cli", description=__doc__)
-    parser.add_argument("--db", help="handoff database URL (default: HANDOFF_DB_URL or var/handoff.db)")
-    commands = parser.add_subparsers(dest="command", required=True)
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Adds ``create-user``, ``set-password`` and ``deactivate`` to the console's sub-commands."""
     create = commands.add_parser("create-user", help="add a console user")
     create.add_argument("--username", required=True)
     create.add_argument("--role", required=True, choices=ROLES)
@@ -104,9 +103,3 @@ def main(argv: list[str] | None = None) -> int:
     off = commands.add_parser("deactivate", help="stop a user from logging in")
     off.add_argument("--username", required=True)
     off.set_defaults(run=deactivate)
-    args = parser.parse_args(argv)
-    return args.run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
