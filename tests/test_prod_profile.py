@@ -33,7 +33,7 @@ from bot.i18n.render import render_text
 from bot.ops import nginx
 from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import Layout, Profile, profile_env
-from bot.ops.replies import HANDOFF_OFFER, RETRY_LATER, TEMPORARY_PROBLEM
+from bot.rasa_extensions.replies import HANDOFF_OFFER, RETRY_LATER, TEMPORARY_PROBLEM
 from bot.review.identity import conversation_hash
 from bot.training import ROOT
 from tests.conftest import free_port

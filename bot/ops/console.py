@@ -30,11 +30,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, SummaryMetricFamily
 from sanic import Sanic, response
 
+from bot import health_checks
 from bot.console.app import create_app as create_console_app
 from bot.console.config import ConsoleConfig
 from bot.handoff.models import PRIORITIES, Handoff, HandoffMessage
 from bot.handoff.store import OUTBOX_AUTHORS, HandoffStore
-from bot.ops import checks
 
 logger = logging.getLogger(__name__)
 DAY = 86400.0
@@ -122,7 +122,7 @@ def create_app(config: ConsoleConfig | None = None) -> Sanic:
 
     @app.get("/ready")
     async def ready(_request):
-        database = await checks.sql_ok(app.ctx.store.sessions.kw["bind"])
+        database = await health_checks.sql_ok(app.ctx.store.sessions.kw["bind"])
         return response.json({"status": "ready" if database == "ok" else "not ready",
                               "checks": {"handoff_db": database}},
                              status=200 if database == "ok" else 503)  # fmt: skip

@@ -22,8 +22,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot import rasa_api
+from bot.rasa_extensions.erasing_tracker_store import ErasingSQLTrackerStore
 from bot.review.identity import conversation_hash
-from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore
 from bot.training import ROOT
 from tests.handoff_db import postgres_database
 from tests.security.erase_support import (

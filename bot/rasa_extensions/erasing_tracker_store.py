@@ -16,6 +16,16 @@ number), review items and WhatsApp bookkeeping, and a ``conversation_erased`` ev
 event broker's consumers to forget it (bot/privacy/event_broker.py). In the production profile
 the store refuses to start when a setting those erasures need is missing
 (bot/privacy/erase_settings.py), rather than erase a pod-local file.
+
+A pooled connection is checked when taken from the pool (SQLAlchemy's ``checkout`` event) and
+replaced when dead: Rasa pools connections without checking them, so after a database restart
+each instance would otherwise fail its next message.
+
+Saving a turn repeats the body of Rasa's ``SQLTrackerStore.save`` (:meth:`_write_events`), which
+has no smaller method to override: the turn's events are scrubbed first, sent to the event broker
+without reloading the stored tracker, and written off the event loop. The copy is exact for Rasa
+3.6.21 only: the store refuses to start under another release (bot/rasa_extensions/rasa_version.py),
+and tests/test_rasa_extensions.py compares its rows with those of Rasa's own ``save``.
 """
 
 from __future__ import annotations
@@ -39,6 +49,8 @@ from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
 from bot.privacy.erase_settings import require_erase_settings
 from bot.privacy.event_broker import erase_event
 from bot.privacy.redaction import redact
+from bot.rasa_extensions.rasa_version import require_supported_rasa
+from bot.stores.erasure_audit import erasure_audit
 from bot.stores.private_sqlite import private_file
 
 logger = logging.getLogger(__name__)
@@ -46,15 +58,6 @@ logger = logging.getLogger(__name__)
 ERASE_CONFIRMATION = "utter_delete_done"
 #: Slots whose answers are never stored in clear: the callback number goes encrypted to the handoff store.
 SECRET_ANSWER_SLOTS = frozenset({"callback_phone"})
-_metadata = sa.MetaData()
-erasure_audit = sa.Table(
-    "erasure_audit",
-    _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("erased_at", sa.Float, nullable=False),
-    sa.Column("channel", sa.String(64)),
-    sa.Column("note", sa.String(64), nullable=False),
-)
 
 
 def erase_requested(tracker: DialogueStateTracker) -> bool:
@@ -141,6 +144,16 @@ def _erase_whatsapp_bookkeeping(sender_id: str, channel: str | None) -> None:
         channel_store().forget_conversation(sender_id)
 
 
+def ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A dead pooled connection is discarded and another one taken (instead of failing a message)."""
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as error:
+        raise sa.exc.DisconnectionError() from error
+
+
 def _channel_of(tracker: DialogueStateTracker) -> str | None:
     latest = tracker.get_last_event_for(UserUttered)
     return getattr(latest, "input_channel", None) if latest else None
@@ -150,6 +163,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` plus erase-on-request with an anonymous audit trail."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        require_supported_rasa()  # _write_events repeats Rasa 3.6.21's save
         require_erase_settings(event_broker=kwargs.get("event_broker"))  # before any connection
         if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
             private_file(Path(kwargs["db"]))  # before SQLite creates it with the umask's mode
@@ -157,7 +171,9 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")  # stored in the file: every connection
-        _metadata.create_all(self.engine, checkfirst=True)
+        if not sa.event.contains(self.engine.pool, "checkout", ping_on_checkout):
+            sa.event.listen(self.engine.pool, "checkout", ping_on_checkout)
+        erasure_audit.metadata.create_all(self.engine, checkfirst=True)
         register_erase_hook(_erase_handoffs)  # the handoff record and its transcript go too
         register_erase_hook(_erase_review_items)  # and the messages collected for the review queue
         register_erase_hook(_erase_whatsapp_bookkeeping)  # and the contact's message ids and time
@@ -185,7 +201,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         return new_events
 
     def _write_events(self, sender_id: str, events: list[Event]) -> None:
-        """Rasa's ``SQLTrackerStore.save`` body, run in a worker thread.
+        """Rasa 3.6.21's ``SQLTrackerStore.save`` body (the write, without streaming), run in a worker thread.
 
         The commit waits for the disk (or for PostgreSQL), 13 % of an instance's time under `make
         bench-load`; in a thread that wait no longer stops the event loop, so other conversations go on.

@@ -11,7 +11,7 @@ goes") showed about a tenth of its CPU in two places that recompute the same thi
   response schema itself and builds a validator on every action call (4.4 %). The validator is now
   built once; responses are validated exactly as before and a bad one raises the same error.
 
-Installed with the other hooks from the ops channel (idempotent); behaviour is unchanged, which the
+Installed by :func:`bot.rasa_extensions.install` (idempotent); behaviour is unchanged, which the
 tests check against Rasa's original functions.
 """
 
