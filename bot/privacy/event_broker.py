@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+import rasa.shared.core.events  # noqa: F401  Rasa's PikaEventBroker._publish uses it without importing it
 import yaml
 from rasa.core.brokers.pika import PikaEventBroker
 
