@@ -171,7 +171,7 @@ def prepare_databases(env: dict[str, str]) -> None:
     from rasa.core.tracker_store import SQLTrackerStore
 
     from bot.handoff.db import connect
-    from bot.stores.erasure_audit import erasure_audit
+    from bot.privacy.erasure_audit import erasure_audit
 
     urls = {env["TRACKER_DB_URL"], env["HANDOFF_DB_URL"], env["CHANNELS_DB_URL"]}
     for url in urls:

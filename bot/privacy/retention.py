@@ -31,7 +31,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.privacy.erase_settings import is_production, require_erase_settings
-from bot.stores.erasure_audit import erasure_audit
+from bot.privacy.erasure_audit import erasure_audit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "data" / "privacy" / "retention.yml"

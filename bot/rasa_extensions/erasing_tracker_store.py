@@ -47,10 +47,10 @@ from bot.channels.incoming import metadata_too_large
 from bot.nlu.text_normalization import MAX_MESSAGE_CHARS, clean_message
 from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks
 from bot.privacy.erase_settings import require_erase_settings
+from bot.privacy.erasure_audit import erasure_audit
 from bot.privacy.event_broker import erase_event
 from bot.privacy.redaction import redact
 from bot.rasa_extensions.rasa_version import require_supported_rasa
-from bot.stores.erasure_audit import erasure_audit
 from bot.stores.private_sqlite import private_file
 
 logger = logging.getLogger(__name__)
