@@ -243,3 +243,84 @@ def test_the_repeated_save_body_writes_the_rows_rasas_save_writes(tmp_path) -> N
     asyncio.run(rasas.save(tracker))
     assert _rows(ours) == _rows(rasas)
     assert len(_rows(ours)) == len(tracker.events)
+
+
+# --- what each wrapper does (around a stand-in for Rasa's function) -------------------------------
+
+
+def _sample(metric, **labels) -> float:
+    from bot.rasa_extensions import metrics
+
+    return metrics.REGISTRY.get_sample_value(metric, labels or None) or 0.0
+
+
+def test_a_failing_action_server_gets_the_polite_reply_and_ends_the_turn(monkeypatch) -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import FollowupAction
+    from rasa.shared.exceptions import RasaException
+
+    from bot.rasa_extensions.replies import HANDOFF_OFFER, TEMPORARY_PROBLEM
+
+    async def unreachable(self, output_channel, nlg, tracker, domain):
+        raise RasaException("action server unreachable")
+
+    monkeypatch.setattr(RemoteAction, "run", unreachable)
+    failure_handling._wrap_remote_action()
+    tracker = _turns("action-failure")
+    before = _sample("jisr_action_failures_total", action="action_services")
+    events = asyncio.run(RemoteAction("action_services", None).run(None, None, tracker, DOMAIN))
+    spoken = [event.metadata.get("utter_action") for event in events if isinstance(event, BotUttered)]
+    assert spoken == [TEMPORARY_PROBLEM, HANDOFF_OFFER]
+    assert events[-1] == FollowupAction("action_listen")
+    assert _sample("jisr_action_failures_total", action="action_services") == before + 1
+
+
+def test_a_message_that_cannot_be_processed_gets_send_it_again(monkeypatch) -> None:
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from bot.rasa_extensions.replies import RETRY_LATER
+
+    async def lock_store_down(self, message):
+        raise ConnectionError("redis down")
+
+    class NoNlu:
+        async def parse_message(self, message):
+            return {"entities": [{"entity": "detected_language", "value": "fr"}]}
+
+    monkeypatch.setattr(Agent, "handle_message", lock_store_down)
+    failure_handling._wrap_handle_message()
+    agent = Agent()
+    agent.processor = NoNlu()
+    output = CollectingOutputChannel()
+    before = _sample("jisr_messages_total", channel="rest")
+
+    async def handle() -> dict | None:
+        with pytest.raises(ConnectionError):
+            await agent.handle_message(UserMessage("salam", output, "someone", input_channel="rest"))
+        return failure_handling.FAILED_MESSAGE.get()
+
+    failed = asyncio.run(handle())
+    assert failed is not None and failed["utter_action"] == RETRY_LATER
+    assert _sample("jisr_message_failures_total", reason="other") >= 1
+    assert _sample("jisr_messages_total", channel="rest") == before + 1
+
+
+def test_every_logged_message_counts_its_intent_and_fallbacks(monkeypatch) -> None:
+    from rasa.core.processor import MessageProcessor
+
+    tracker = DialogueStateTracker("someone", DOMAIN.slots)
+    tracker.update(UserUttered("???", {"name": "nlu_fallback", "confidence": 0.2}))
+
+    async def logged(self, message, should_save_tracker=True):
+        return tracker
+
+    monkeypatch.setattr(MessageProcessor, "log_message", logged)
+    failure_handling._wrap_log_message()
+    intents, fallbacks = (
+        _sample("jisr_intents_total", intent="nlu_fallback"),
+        _sample("jisr_nlu_fallback_total"),
+    )
+    asyncio.run(MessageProcessor.log_message(object(), None))
+    assert _sample("jisr_intents_total", intent="nlu_fallback") == intents + 1
+    assert _sample("jisr_nlu_fallback_total") == fallbacks + 1
