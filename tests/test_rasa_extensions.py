@@ -302,6 +302,7 @@ def test_a_message_that_cannot_be_processed_gets_send_it_again(monkeypatch) -> N
 
     failed = asyncio.run(handle())
     assert failed is not None and failed["utter_action"] == RETRY_LATER
+    assert [(m["recipient_id"], m["text"]) for m in output.messages] == [("someone", failed["text"])]
     assert _sample("jisr_message_failures_total", reason="other") >= 1
     assert _sample("jisr_messages_total", channel="rest") == before + 1
 

@@ -100,7 +100,7 @@ def _wrap_handle_message() -> None:
             reply = retry_later_message(await _detected_language(self, message))
             FAILED_MESSAGE.set(reply)
             try:
-                await message.output_channel.send_response(message.recipient_id, dict(reply))
+                await message.output_channel.send_response(message.sender_id, dict(reply))
             except Exception as send_error:  # the channel itself may be what failed
                 logger.warning("Could not send the retry-later reply on %s: %r", channel, send_error)
             raise
