@@ -22,10 +22,10 @@ Replacements, because Rasa 3.6 offers no extension point for them (details in ea
 | (failure_handling)                   | without a reply: polite reply, a person    | test_prod_profile     |
 | ``Agent.handle_message``, wrapped    | message counts and times; a failed message | test_rasa_extensions, |
 | (failure_handling)                   | gets "send it again", the REST webhook 503 | test_prod_profile     |
-| ``MessageProcessor.log_message``,    | intent and NLU-fallback counts             | test_rasa_extensions, |
-| wrapped (failure_handling)           |                                            | test_prod_profile     |
-| ``FailSafeTrackerStore``'s error     | a failing database gave an empty tracker   | test_rasa_extensions  |
-| callback, set (failure_handling)     | silently; the message now fails instead    |                       |
+| ``MessageProcessor.log_message``,    | intent and NLU-fallback counts             | test_rasa_extensions  |
+| wrapped (failure_handling)           |                                            |                       |
+| ``FailSafeTrackerStore``'s error     | a failing database gave an empty tracker   | test_rasa_extensions, |
+| callback, set (failure_handling)     | silently; the message now fails instead    | test_prod_profile     |
 | ``Event.resolve_by_type`` (speedups) | walked every event class per stored event  | test_rasa_speedups    |
 | ``RemoteAction._validate_action_``   | built a JSON-schema validator per call     | test_rasa_speedups    |
 | ``result`` (speedups)                |                                            |                       |
