@@ -43,7 +43,7 @@ from bot.i18n.catalogs import LOCALES
 from bot.i18n.render import render_text
 from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import answers
-from bot.ops.replies import RETRY_LATER, TEMPORARY_PROBLEM
+from bot.rasa_extensions.replies import RETRY_LATER, TEMPORARY_PROBLEM
 from bot.training import ROOT
 
 KINDS = ("rasa", "actions", "console", "proxy")

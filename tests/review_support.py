@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore
+from bot.rasa_extensions.erasing_tracker_store import ErasingSQLTrackerStore
 from tests.handoff_db import postgres_database
 
 DOMAIN = Domain.load("domain.yml")

@@ -5,7 +5,7 @@ import asyncio
 from rasa.shared.core.domain import Domain
 
 from bot.privacy.erase_hooks import register_erase_hook, run_erase_hooks, unregister_erase_hook
-from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore
+from bot.rasa_extensions.erasing_tracker_store import ErasingSQLTrackerStore
 from tests.test_erasing_tracker_store import _confirm_erase, _conversation
 
 DOMAIN = Domain.load("domain.yml")

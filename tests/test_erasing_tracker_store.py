@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore, erase_requested
+from bot.rasa_extensions.erasing_tracker_store import ErasingSQLTrackerStore, erase_requested
 
 DOMAIN = Domain.load("domain.yml")
 POSTGRES = dict(dialect="postgresql", host=os.environ.get("PGHOST", "127.0.0.1"), port=5432, db="test",

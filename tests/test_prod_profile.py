@@ -33,8 +33,8 @@ from bot.i18n.render import render_text
 from bot.ops import nginx
 from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import Layout, Profile, profile_env
-from bot.ops.replies import HANDOFF_OFFER, RETRY_LATER, TEMPORARY_PROBLEM
 from bot.privacy.conversation_hash import conversation_hash
+from bot.rasa_extensions.replies import HANDOFF_OFFER, RETRY_LATER, TEMPORARY_PROBLEM
 from bot.training import ROOT
 from tests.conftest import free_port
 from tests.prod_services import PrivatePostgres, PrivateRedis, rabbitmqctl

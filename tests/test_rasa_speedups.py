@@ -8,25 +8,25 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 
-from bot.ops import rasa_speedups
+from bot.rasa_extensions import speedups
 
 
 @pytest.fixture(scope="module", autouse=True)
 def installed():
     before = (Event.__dict__["resolve_by_type"], RemoteAction._validate_action_result)
-    rasa_speedups.install()
-    rasa_speedups.install()  # idempotent
+    speedups.install()
+    speedups.install()  # idempotent
     yield
     Event.resolve_by_type, RemoteAction._validate_action_result = before
-    if hasattr(Event, rasa_speedups._INSTALLED):
-        delattr(Event, rasa_speedups._INSTALLED)
+    if hasattr(Event, speedups._INSTALLED):
+        delattr(Event, speedups._INSTALLED)
 
 
 def test_every_event_type_resolves_to_rasas_class() -> None:
     names = {cls.type_name for cls in rasa.shared.utils.common.all_subclasses(Event)}
     assert len(names) > 20
     for name in names:
-        assert Event.resolve_by_type(name) is rasa_speedups.ORIGINAL_RESOLVE_BY_TYPE(name), name
+        assert Event.resolve_by_type(name) is speedups.ORIGINAL_RESOLVE_BY_TYPE(name), name
 
 
 def test_unknown_names_behave_as_in_rasa() -> None:
@@ -57,11 +57,11 @@ def test_action_responses_are_validated_as_before() -> None:
     action = RemoteAction("action_services", None)
     good = {"events": [{"event": "slot", "name": "city", "value": "tanger"}], "responses": [{"text": "ok"}]}
     assert action._validate_action_result(good) is True
-    assert rasa_speedups.ORIGINAL_VALIDATE_ACTION_RESULT(action, good) is True
+    assert speedups.ORIGINAL_VALIDATE_ACTION_RESULT(action, good) is True
     bad = {"events": "not a list", "responses": []}
     with pytest.raises(ValidationError) as ours:
         action._validate_action_result(bad)
     with pytest.raises(ValidationError) as rasas:
-        rasa_speedups.ORIGINAL_VALIDATE_ACTION_RESULT(action, bad)
+        speedups.ORIGINAL_VALIDATE_ACTION_RESULT(action, bad)
     assert ours.value.message == rasas.value.message
     assert "Failed to validate Action server response" in ours.value.message

@@ -12,7 +12,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.retention import DAY, RetentionPolicy, database_url, purge
-from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore
+from bot.rasa_extensions.erasing_tracker_store import ErasingSQLTrackerStore
 from tests.test_erasing_tracker_store import POSTGRES
 
 DOMAIN = Domain.load("domain.yml")

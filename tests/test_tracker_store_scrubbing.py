@@ -14,8 +14,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.stores import erasing_tracker_store
-from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore, scrub_new_events
+from bot.rasa_extensions import erasing_tracker_store
+from bot.rasa_extensions.erasing_tracker_store import ErasingSQLTrackerStore, scrub_new_events
 from bot.text.normalization import MAX_MESSAGE_CHARS
 
 DOMAIN = Domain.load("domain.yml")

@@ -1,8 +1,8 @@
-"""Operations: the production profile's launcher and proxy, health, readiness and metrics.
+"""Operations: the production profile's launcher and proxy, the processes' health, readiness and metrics.
 
-- :mod:`bot.ops.replies` — what the citizen reads when part of the service is down (``ops`` catalogue).
-- :mod:`bot.ops.rasa_plugin` — loaded into every Rasa process as a channel: ``/health``, ``/ready``,
-  ``/metrics`` and the failure handling around actions and messages.
+- :mod:`bot.ops.rasa_server` — starts Rasa (``rasa run``) with the API secret and the assistant's
+  Rasa extensions (:mod:`bot.rasa_extensions`: ``/health``, ``/ready``, ``/metrics`` and the failure
+  handling around actions and messages).
 - :mod:`bot.ops.action_server`, :mod:`bot.ops.console` — the action server and the caseworker
   console with the same three endpoints; ``bot.ops.console`` is the console's one entry point
   (``serve`` and the user sub-commands of :mod:`bot.ops.console_users`).

@@ -18,8 +18,8 @@ from rasa_sdk.endpoint import create_app as create_sdk_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 
-from bot.ops import checks
-from bot.ops.metrics import LATENCY_BUCKETS
+from bot import health_checks
+from bot.rasa_extensions.metrics import LATENCY_BUCKETS
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 ACTION_RUNS = Counter(
@@ -76,7 +76,7 @@ def create_app(package: str = "actions") -> Sanic:
 
     @app.get("/ready")
     async def ready(_request):
-        database = await checks.sql_ok(engine())
+        database = await health_checks.sql_ok(engine())
         return response.json({"status": "ready" if database == "ok" else "not ready",
                               "checks": {"handoff_db": database}},
                              status=200 if database == "ok" else 503)  # fmt: skip

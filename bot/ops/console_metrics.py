@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 
 from bot.handoff.models import PRIORITIES, Handoff, HandoffMessage
 from bot.handoff.store import OUTBOX_AUTHORS, HandoffStore
-from bot.ops import checks
+from bot import health_checks
 
 logger = logging.getLogger(__name__)
 DAY = 86400.0
@@ -114,7 +114,7 @@ def readiness_blueprint() -> Blueprint:
 
     @blueprint.get("/ready")
     async def ready(request):
-        database = await checks.sql_ok(request.app.ctx.store.sessions.kw["bind"])
+        database = await health_checks.sql_ok(request.app.ctx.store.sessions.kw["bind"])
         return response.json({"status": "ready" if database == "ok" else "not ready",
                               "checks": {"handoff_db": database}},
                              status=200 if database == "ok" else 503)  # fmt: skip

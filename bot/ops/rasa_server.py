@@ -6,14 +6,16 @@ user can read in ``/proc/<pid>/cmdline``; they are refused here. The secret is r
 ``RASA_TOKEN`` or ``RASA_TOKEN_FILE`` (:mod:`bot.rasa_api`) and handed to Rasa's JWT check, so
 the API answers only requests carrying a token signed with it. Without a secret the server does
 not start.
+
+Before Rasa's command line runs, :func:`bot.rasa_extensions.install` checks the Rasa version and
+applies the assistant's extensions (operations endpoints, failure handling, speed-ups); under
+another Rasa release the server does not start either.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from typing import Any
 
 from bot import rasa_api
 
@@ -41,17 +43,16 @@ def main() -> None:
     except rasa_api.MissingSecret as error:
         raise SystemExit(f"Rasa's HTTP API is not started without authentication: {error}") from None
 
-    import rasa
+    from bot import rasa_extensions
+    from bot.rasa_extensions.rasa_version import UnsupportedRasaVersion
+
+    try:
+        rasa_extensions.install(api_secret=secret, jwt_method=rasa_api.JWT_METHOD)
+    except UnsupportedRasaVersion as error:
+        raise SystemExit(f"Rasa is not started: {error}") from None
+
     from rasa.__main__ import main as rasa_main
 
-    original_run = rasa.run
-
-    @functools.wraps(original_run)
-    def run_with_secret(**kwargs: Any) -> None:
-        kwargs.update(auth_token=None, jwt_secret=secret, jwt_method=rasa_api.JWT_METHOD)
-        original_run(**kwargs)
-
-    rasa.run = run_with_secret  # ``rasa run`` calls ``rasa.run(**vars(args))``
     sys.argv = ["rasa", *argv]
     rasa_main()
 

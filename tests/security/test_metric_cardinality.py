@@ -12,7 +12,7 @@ import uuid
 import httpx
 
 from bot.launcher import stop, wait_until_ready
-from bot.ops import metrics
+from bot.rasa_extensions import metrics
 from bot.training import ROOT
 from tests.conftest import free_port
 from tests.security.conftest import Stack

@@ -12,7 +12,7 @@ import pytest
 
 from bot.channels.store import ChannelStore
 from bot.handoff.store import HandoffStore
-from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore
+from bot.rasa_extensions.erasing_tracker_store import ErasingSQLTrackerStore
 from tests.security.conftest import Stack
 from tests.security.test_rasa_api_auth import citizen_says
 

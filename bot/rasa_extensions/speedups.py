@@ -12,7 +12,7 @@ same thing per call:
   response schema itself and builds a validator on every action call (4.4 %). Here the validator is
   built once; responses are validated exactly as by Rasa and a bad one raises the same error.
 
-Installed with the other hooks from the ops channel (idempotent); behaviour is unchanged, which the
+Installed by :func:`bot.rasa_extensions.install` (idempotent); behaviour is unchanged, which the
 tests check against Rasa's original functions.
 """
 

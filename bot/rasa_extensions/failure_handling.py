@@ -1,4 +1,4 @@
-"""Failure handling and measurements around three Rasa calls, installed once per Rasa process.
+"""Failure handling and measurements around three Rasa calls, and no silent tracker-store fallback.
 
 Rasa 3.6 offers no hook for these, so :func:`install` wraps them (idempotently, keeping the
 original behaviour on success):
@@ -13,17 +13,11 @@ original behaviour on success):
   Nothing of the turn is stored then: the tracker store saves a turn in one transaction at its end.
 - ``MessageProcessor.log_message``: counts intents and NLU fallbacks.
 
-:func:`harden_agent` then adjusts two things of the loaded agent:
-
-- Rasa wraps every tracker store in a ``FailSafeTrackerStore`` that, when the database fails,
-  silently continues with an empty in-memory tracker: the citizen would get a 200 answer, the
-  message would be lost and the conversation would restart from zero. Its error callback raises
-  instead, so the message fails cleanly (503 + "send it again") and nothing is half-written.
-- Rasa's SQL tracker store pools connections without checking them, so after a database restart
-  each instance would fail its next message; a connection is checked when taken from the pool
-  (SQLAlchemy's documented ``checkout`` event) and replaced when it is dead.
-- Rasa's Redis lock store builds its redis-py client without retries, so after a Redis restart
-  each pooled connection would fail once; the client reconnects and retries a dropped command.
+:func:`fail_instead_of_forgetting` then adjusts the loaded agent: Rasa wraps every tracker store in a
+``FailSafeTrackerStore`` that, when the database fails, silently continues with an empty in-memory
+tracker: the citizen gets a 200 answer, the message is lost and the conversation restarts from zero.
+Its error callback raises instead, so the message fails cleanly (503 + "send it again") and
+nothing is half-written.
 """
 
 from __future__ import annotations
@@ -43,9 +37,9 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import BotUttered, FollowupAction, UserUttered
 from rasa.shared.exceptions import RasaException
 
-from bot.ops import metrics
-from bot.ops.failures import failure_reason
-from bot.ops.replies import TEMPORARY_PROBLEM, action_failure_messages, retry_later_message
+from bot.rasa_extensions import metrics
+from bot.rasa_extensions.failures import failure_reason
+from bot.rasa_extensions.replies import TEMPORARY_PROBLEM, action_failure_messages, retry_later_message
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +100,7 @@ def _wrap_handle_message() -> None:
             reply = retry_later_message(await _detected_language(self, message))
             FAILED_MESSAGE.set(reply)
             try:
-                await message.output_channel.send_response(message.recipient_id, dict(reply))
+                await message.output_channel.send_response(message.sender_id, dict(reply))
             except Exception as send_error:  # the channel itself may be what failed
                 logger.warning("Could not send the retry-later reply on %s: %r", channel, send_error)
             raise
@@ -155,40 +149,15 @@ def _raise_unavailable(error: Exception) -> None:
     raise TrackerStoreUnavailable(f"tracker store unavailable: {type(error).__name__}") from error
 
 
-def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """A dead pooled connection is discarded and another one taken (instead of failing a message)."""
-    import sqlalchemy as sa
+def fail_instead_of_forgetting(agent: Agent) -> None:
+    """The tracker store's failures fail the message instead of falling back to an empty tracker.
 
-    try:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("SELECT 1")
-        cursor.close()
-    except Exception as error:
-        raise sa.exc.DisconnectionError() from error
-
-
-def harden_agent(agent: Agent) -> None:
-    """No silent in-memory fallback for the tracker store, checked SQL connections, Redis retries."""
-    import sqlalchemy as sa
-
+    ``FailSafeTrackerStore`` takes this callback as its ``on_tracker_store_error`` constructor argument,
+    but ``Agent`` builds it without one and offers no way to pass it: the attribute is set afterwards.
+    """
     store = agent.tracker_store
     if isinstance(store, FailSafeTrackerStore):
-        store._on_tracker_store_error = _raise_unavailable  # the constructor's on_tracker_store_error
-        engine = getattr(store._tracker_store, "engine", None)
-        if engine is not None and not sa.event.contains(engine.pool, "checkout", _ping_on_checkout):
-            sa.event.listen(engine.pool, "checkout", _ping_on_checkout)
-    red = getattr(agent.lock_store, "red", None)
-    if red is not None:
-        from redis.backoff import ExponentialBackoff
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-        from redis.retry import Retry
-
-        red.connection_pool.connection_kwargs.update(
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-            retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        )
-        red.connection_pool.disconnect()  # connections made from now on use the retry settings
+        store._on_tracker_store_error = _raise_unavailable
 
 
 def install() -> None:

@@ -16,6 +16,16 @@ number), review items and WhatsApp bookkeeping, and a ``conversation_erased`` ev
 event broker's consumers to forget it (bot/privacy/event_broker.py). In the production profile
 the store refuses to start when a setting those erasures need is missing
 (bot/privacy/erase_settings.py), rather than erase a pod-local file.
+
+A pooled connection is checked when taken from the pool (SQLAlchemy's ``checkout`` event) and
+replaced when dead: Rasa pools connections without checking them, so after a database restart
+each instance would otherwise fail its next message.
+
+Saving a turn repeats the body of Rasa's ``SQLTrackerStore.save`` (:meth:`_write_events`), which
+has no smaller method to override: the turn's events are scrubbed first, sent to the event broker
+without reloading the stored tracker, and written off the event loop. The copy is exact for Rasa
+3.6.21 only: the store refuses to start under another release (bot/rasa_extensions/rasa_version.py),
+and tests/test_rasa_extensions.py compares its rows with those of Rasa's own ``save``.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from bot.privacy.erasure_audit import erasure_audit
 from bot.privacy.event_broker import erase_event
 from bot.privacy.private_files import private_file
 from bot.privacy.redaction import redact
+from bot.rasa_extensions.rasa_version import require_supported_rasa
 from bot.stores.copies import register_every_store
 from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message
 
@@ -113,6 +124,16 @@ def _bound_message(event: UserUttered, secret: bool) -> int:
     return changed
 
 
+def ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A dead pooled connection is discarded and another one taken (instead of failing a message)."""
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as error:
+        raise sa.exc.DisconnectionError() from error
+
+
 def _channel_of(tracker: DialogueStateTracker) -> str | None:
     latest = tracker.get_last_event_for(UserUttered)
     return getattr(latest, "input_channel", None) if latest else None
@@ -122,6 +143,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` plus erase-on-request with an anonymous audit trail."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        require_supported_rasa()  # _write_events repeats Rasa 3.6.21's save
         require_erase_settings(event_broker=kwargs.get("event_broker"))  # before any connection
         if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
             private_file(Path(kwargs["db"]))  # before SQLite creates it with the umask's mode
@@ -129,6 +151,8 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")  # stored in the file: every connection
+        if not sa.event.contains(self.engine.pool, "checkout", ping_on_checkout):
+            sa.event.listen(self.engine.pool, "checkout", ping_on_checkout)
         erasure_audit.metadata.create_all(self.engine, checkfirst=True)
         register_every_store()  # an erase empties the handoffs, review items and channel rows too
 
@@ -155,7 +179,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         return new_events
 
     def _write_events(self, sender_id: str, events: list[Event]) -> None:
-        """Rasa's ``SQLTrackerStore.save`` body, run in a worker thread.
+        """Rasa 3.6.21's ``SQLTrackerStore.save`` body (the write, without streaming), run in a worker thread.
 
         The commit waits for the disk (or for PostgreSQL), 13 % of an instance's time under `make
         bench-load`; in a thread that wait does not stop the event loop, so other conversations go on.
