@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import jwt
 
-from bot.training import ROOT
+from bot.settings import ROOT
 
 TOKEN_ENV = "RASA_TOKEN"
 TOKEN_FILE_ENV = "RASA_TOKEN_FILE"

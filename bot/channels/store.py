@@ -30,17 +30,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.settings import ROOT
 from bot.stores.private_sqlite import prepare_sqlite_url
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 TELEGRAM_DELETE_WINDOW = 48 * 3600

@@ -98,7 +98,7 @@ def _start_servers() -> tuple[str, list[subprocess.Popen]]:
         service_env,
         wait_until_ready,
     )
-    from bot.training import ROOT
+    from bot.settings import ROOT
 
     rasa_port = int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT))
     actions_port = int(os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT))

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.channels.conversation_ids import WEBCHAT, conversation_id
+from bot.settings import ROOT
 
 SECRET_ENV = "WEBCHAT_SECRET"
 SECRET_FILE_ENV = "WEBCHAT_SECRET_FILE"
 LIFETIME_ENV = "WEBCHAT_SESSION_HOURS"
-DEFAULT_SECRET_FILE = Path(__file__).resolve().parents[2] / "var" / "webchat.secret"
+DEFAULT_SECRET_FILE = ROOT / "var" / "webchat.secret"
 DEFAULT_LIFETIME_HOURS = 12.0
 MIN_SECRET_BYTES = 32
 MAX_TOKEN_CHARS = 160

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.console.client_address import parse_networks
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PORT = 5006
 
 

@@ -17,8 +17,9 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot.nlu.text_normalization import normalize_text
+from bot.settings import ROOT
 
-DEFAULT_GAZETTEER = Path(__file__).resolve().parents[2] / "data" / "gazetteer" / "cities.yml"
+DEFAULT_GAZETTEER = ROOT / "data" / "gazetteer" / "cities.yml"
 FUZZY_MIN_SCORE = 86
 FUZZY_MIN_LENGTH = 4
 MAX_NAME_WORDS = 3

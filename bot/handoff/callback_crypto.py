@@ -12,7 +12,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT
+
 KEY_FILE = ROOT / "var" / "callback.key"
 
 

@@ -19,9 +19,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import ROOT
 from bot.stores.private_sqlite import prepare_sqlite_url, private_file
 
-ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK_ID = 0x4A495352  # "JISR"
 

@@ -25,8 +25,8 @@ import yaml
 from babel.messages.pofile import read_po
 
 from bot.i18n.catalogs import DOMAIN, LOCALES, LOCALES_DIR, catalog_domains, po_path
+from bot.settings import ROOT
 
-ROOT = LOCALES_DIR.parent
 DOMAIN_ENV = "JISR_I18N_DOMAIN"
 #: Locale whose translator notes go into the template first (the notes are written in English/French).
 NOTE_LOCALES = ("fr", *LOCALES)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT
+
 CONTRACT_FILE = ROOT / "deploy" / "environment.yml"
 _FIELDS = {"required", "optional", "secret", "embedded", "meaning"}
 

@@ -24,15 +24,14 @@ from __future__ import annotations
 import asyncio
 import time
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 from rasa.core.brokers.pika import PikaEventBroker
 
 from bot.review.identity import conversation_hash
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER_POLICY = ROOT / "data" / "privacy" / "broker.yml"
 DOMAIN_FILE = ROOT / "domain.yml"
 ERASE_EVENT = "conversation_erased"

@@ -31,9 +31,9 @@ import sqlalchemy as sa
 import yaml
 
 from bot.privacy.erase_settings import is_production, require_erase_settings
+from bot.settings import ROOT
 from bot.stores.erasing_tracker_store import erasure_audit
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "data" / "privacy" / "retention.yml"
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.prod.yml"
 DAY = 86400.0

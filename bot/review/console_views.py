@@ -25,8 +25,8 @@ from bot.review.nlu_writer import ExampleConflict, append_example
 from bot.review.origin import PERIODS, origin_of
 from bot.review.settings import DEFAULT_SETTINGS, ReviewSettings
 from bot.review.store import ReviewStore
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 REVIEW_ROLES = ("editor", "supervisor")
 DECISIONS = {"accept": "accepted", "out_of_scope": "out_of_scope", "discard": "discarded"}
 NOTICES = ("accepted", "out_of_scope", "discarded", "conflict", "gone", "no_variety", "not_confirmed")

@@ -16,7 +16,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT
 
 
 @lru_cache(maxsize=4)

@@ -25,8 +25,8 @@ from pathlib import Path
 import yaml
 
 from bot.review.grouping import VARIETIES
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 _INTENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _SPACES = re.compile(r"\s+")
 MAX_EXAMPLE_CHARS = 500

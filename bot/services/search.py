@@ -46,8 +46,8 @@ from bot.embeddings.encoders import SentenceEncoder, load_encoder
 from bot.nlu.arabizi_transliteration import arabic_script_form
 from bot.nlu.text_normalization import normalize_text
 from bot.services.catalogue import LOCALES, Catalogue
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / "var" / "search-index"
 NLU_DIR = ROOT / "data" / "nlu"
 #: Combined score below which the best match is not trusted. Measured with `make bench-search` (use

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.training import ROOT
+from bot.settings import ROOT
 
 VAR = ROOT / "var"
 FILE_MODE = 0o600
