@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from bot import rasa_api
+from bot.settings import get_settings
 from bot.training import MODEL_FILE, ROOT
 
 DEFAULT_RASA_PORT = 5005
@@ -111,15 +112,12 @@ def stop_uninterrupted(processes: list[subprocess.Popen]) -> None:
 
 def main() -> None:
     """CLI: ``python -m bot.launcher [--port 5005] [--actions-port 5055]``."""
+    settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT)))
-    parser.add_argument(
-        "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT))
-    )
+    parser.add_argument("--port", type=int, default=settings.rasa_port)
+    parser.add_argument("--actions-port", type=int, default=settings.actions_port)
     parser.add_argument("--tracker-db", type=Path, default=ROOT / "var" / "tracker.db")
-    parser.add_argument(
-        "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", DEFAULT_CONSOLE_PORT))
-    )
+    parser.add_argument("--console-port", type=int, default=settings.console_port)
     parser.add_argument("--no-console", action="store_true", help="do not start the caseworker console")
     args = parser.parse_args()
     args.tracker_db.parent.mkdir(parents=True, exist_ok=True)

@@ -347,6 +347,6 @@ class Settings:
     )
 
 
-def settings(environ: Mapping[str, str] | None = None) -> Settings:
+def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings of ``environ``, by default of this process's environment as it is now."""
     return Settings(os.environ if environ is None else environ)

@@ -25,7 +25,6 @@ import asyncio
 import enum
 import hashlib
 import logging
-import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from typing import Any, Callable, Iterable, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.settings import ROOT
+from bot.settings import get_settings
 from bot.stores.private_sqlite import prepare_sqlite_url
 
 logger = logging.getLogger(__name__)
@@ -125,9 +124,8 @@ def database_url(value: str | None = None) -> str:
     """Given URL, else ``CHANNELS_DB_URL``, else SQLite at ``CHANNELS_DB`` or ``var/channels.db``."""
     if value:
         return value if "://" in value else f"sqlite:///{value}"
-    if os.environ.get("CHANNELS_DB_URL"):
-        return os.environ["CHANNELS_DB_URL"]
-    return f"sqlite:///{os.environ.get('CHANNELS_DB', ROOT / 'var' / 'channels.db')}"
+    settings = get_settings()
+    return settings.channels_db_url or f"sqlite:///{settings.channels_db}"
 
 
 def _engine(url: str) -> sa.engine.Engine:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from bot.channels.telegram import (
     make_bot,
     retry_wait,
 )
+from bot.settings import get_settings
 
 logger = logging.getLogger("bot.channels.telegram_polling")
 
@@ -91,8 +91,6 @@ def _start_servers() -> tuple[str, list[subprocess.Popen]]:
     """Action server + Rasa server exactly as ``make run`` starts them."""
     from bot import rasa_api
     from bot.launcher import (
-        DEFAULT_ACTIONS_PORT,
-        DEFAULT_RASA_PORT,
         action_server_command,
         rasa_server_command,
         service_env,
@@ -100,8 +98,7 @@ def _start_servers() -> tuple[str, list[subprocess.Popen]]:
     )
     from bot.settings import ROOT
 
-    rasa_port = int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT))
-    actions_port = int(os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT))
+    rasa_port, actions_port = get_settings().rasa_port, get_settings().actions_port
     tracker_db = ROOT / "var" / "tracker.db"
     tracker_db.parent.mkdir(parents=True, exist_ok=True)
     env = service_env(actions_port, tracker_db)

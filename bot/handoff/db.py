@@ -9,7 +9,6 @@ processes from migrating at once.
 from __future__ import annotations
 
 import fcntl
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -19,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import ROOT
+from bot.settings import get_settings
 from bot.stores.private_sqlite import prepare_sqlite_url, private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -30,9 +29,8 @@ def database_url(value: str | None = None) -> str:
     """The handoff database URL: given, else ``HANDOFF_DB_URL``, else SQLite in ``var/``."""
     if value:
         return value if "://" in value else f"sqlite:///{value}"
-    if os.environ.get("HANDOFF_DB_URL"):
-        return os.environ["HANDOFF_DB_URL"]
-    return f"sqlite:///{os.environ.get('HANDOFF_DB', ROOT / 'var' / 'handoff.db')}"
+    settings = get_settings()
+    return settings.handoff_db_url or f"sqlite:///{settings.handoff_db}"
 
 
 def _alembic_config(connection: sa.engine.Connection) -> Config:

@@ -26,13 +26,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.ops import checks, metrics, rasa_hooks, rasa_speedups
+from bot.settings import get_settings
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
 RETRY_AFTER_SECONDS = "5"
 
 
 def instance_id() -> str:
-    return os.environ.get("INSTANCE_ID") or f"rasa-{os.getpid()}"
+    return get_settings().instance_id or f"rasa-{os.getpid()}"
 
 
 class OpsChannel(InputChannel):

@@ -11,11 +11,11 @@ not start.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from typing import Any
 
 from bot import rasa_api
+from bot.settings import get_settings
 
 #: Options that would carry a secret in argv.
 FORBIDDEN_OPTIONS = ("--auth-token", "--jwt-secret", "--jwt-private-key", "-t")
@@ -35,7 +35,7 @@ def main() -> None:
             f"set {rasa_api.TOKEN_ENV} or {rasa_api.TOKEN_FILE_ENV} instead"
         )
     try:
-        if not os.environ.get(rasa_api.TOKEN_ENV) and not os.environ.get(rasa_api.TOKEN_FILE_ENV):
+        if not (get_settings().rasa_token or get_settings().rasa_token_file):
             raise rasa_api.MissingSecret(f"set {rasa_api.TOKEN_ENV} or {rasa_api.TOKEN_FILE_ENV}")
         secret = rasa_api.api_secret()
     except rasa_api.MissingSecret as error:

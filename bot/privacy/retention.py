@@ -31,7 +31,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.privacy.erase_settings import is_production, require_erase_settings
-from bot.settings import ROOT
+from bot.settings import ROOT, get_settings
 from bot.stores.erasing_tracker_store import erasure_audit
 
 DEFAULT_POLICY = ROOT / "data" / "privacy" / "retention.yml"
@@ -65,9 +65,8 @@ def database_url(value: str | None = None) -> str:
     """An SQLAlchemy URL: given, or from TRACKER_DB_URL, or the SQLite file in TRACKER_DB."""
     if value:
         return value if "://" in value else f"sqlite:///{value}"
-    if os.environ.get("TRACKER_DB_URL"):
-        return os.environ["TRACKER_DB_URL"]
-    return f"sqlite:///{os.environ.get('TRACKER_DB', ROOT / 'var' / 'tracker.db')}"
+    settings = get_settings()
+    return settings.tracker_db_url or f"sqlite:///{settings.tracker_db}"
 
 
 def _expired(connection: sa.engine.Connection, policy: RetentionPolicy, now: float) -> list[tuple[str, bool]]:
@@ -148,7 +147,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     policy = RetentionPolicy.load(args.policy)
     if is_production():
         require_erase_settings()
-        if not (args.db or os.environ.get("TRACKER_DB_URL")):
+        if not (args.db or get_settings().tracker_db_url):
             raise SystemExit("Production profile: TRACKER_DB_URL (the shared tracker database) is not set")
     endpoints = args.endpoints or (PRODUCTION_ENDPOINTS if is_production() else None)
     try:
