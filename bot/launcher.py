@@ -16,13 +16,8 @@ import urllib.request
 from pathlib import Path
 
 from bot import rasa_api
-from bot.settings import get_settings
-from bot.training import MODEL_FILE, ROOT
-
-DEFAULT_RASA_PORT = 5005
-DEFAULT_ACTIONS_PORT = 5055
-DEFAULT_CONSOLE_PORT = 5006
-
+from bot.settings import ROOT, get_settings
+from bot.training import MODEL_FILE
 
 #: Largest request body the Rasa server reads (Sanic's default is 100 MB). Channel webhooks have a
 #: tighter limit of their own (``CHANNEL_MAX_BODY_BYTES``); this one guards every other endpoint.

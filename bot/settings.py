@@ -248,9 +248,9 @@ class Settings:
     )
     webchat_session_hours = Variable(
         "WEBCHAT_SESSION_HOURS",
-        optional_text,
-        None,
-        "a web-chat session's lifetime in hours (text, checked on use)",
+        number,
+        12.0,
+        "a web-chat session's lifetime after its last use, in hours",
     )
     webchat_exit_url = Variable("WEBCHAT_EXIT_URL", text, "", "where the web-chat page's quick exit goes")
     redis_host = Variable(

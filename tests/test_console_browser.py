@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from bot.handoff.store import HandoffStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.console_support import PASSWORD, RasaStub, add_handoff, add_user, sqlite_url, start_console
 
 CHROMIUM = Path("/usr/bin/chromium")

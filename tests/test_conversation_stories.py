@@ -18,7 +18,7 @@ from rasa.shared.nlu.training_data.entities_parser import find_entities_in_train
 
 from bot.geo.gazetteer import default_gazetteer
 from bot.nlu.numbers import parse_number
-from bot.training import ROOT
+from bot.settings import ROOT
 
 pytestmark = pytest.mark.server
 STORIES_DIR = ROOT / "tests" / "stories"

@@ -26,7 +26,6 @@ from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEASE_SECONDS = 30.0
 RETRY_AFTER_SECONDS = 10
 
 

@@ -26,12 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.channels.conversation_ids import WEBCHAT, conversation_id
-from bot.settings import ROOT, get_settings
+from bot.settings import get_settings
 
 SECRET_ENV = "WEBCHAT_SECRET"
-SECRET_FILE_ENV = "WEBCHAT_SECRET_FILE"
 LIFETIME_ENV = "WEBCHAT_SESSION_HOURS"
-DEFAULT_SECRET_FILE = ROOT / "var" / "webchat.secret"
 DEFAULT_LIFETIME_HOURS = 12.0
 MIN_SECRET_BYTES = 32
 MAX_TOKEN_CHARS = 160
@@ -83,7 +81,7 @@ def _create_secret_file(path: Path) -> None:
 def lifetime_seconds(environ: dict[str, str] | None = None) -> float:
     """How long a session token stays valid after it was last issued (``WEBCHAT_SESSION_HOURS``)."""
     try:
-        hours = float(get_settings(environ).webchat_session_hours or DEFAULT_LIFETIME_HOURS)
+        hours = get_settings(environ).webchat_session_hours
     except ValueError:
         raise ValueError(f"{LIFETIME_ENV} must be a number of hours") from None
     if not 0 < hours <= 24 * 30:

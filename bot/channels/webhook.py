@@ -18,8 +18,6 @@ from sanic.response import HTTPResponse
 
 from bot.settings import get_settings
 
-DEFAULT_MAX_BODY_BYTES = 256 * 1024
-
 
 def max_body_bytes() -> int:
     """The webhook body limit in bytes."""

@@ -26,7 +26,6 @@ from babel.messages.pofile import read_po
 from bot.i18n.catalogs import DOMAIN, LOCALES, LOCALES_DIR, catalog_domains, po_path
 from bot.settings import ROOT, get_settings
 
-DOMAIN_ENV = "JISR_I18N_DOMAIN"
 #: Locale whose translator notes go into the template first (the notes are written in English/French).
 NOTE_LOCALES = ("fr", *LOCALES)
 

@@ -27,8 +27,8 @@ from urllib.parse import quote
 from bot.launcher import StopRequested, rasa_server_command, request_limits, stop_on_sigterm
 from bot.ops import nginx, prod_settings
 from bot.ops.supervision import Program, Supervisor, write_config
-from bot.settings import get_settings
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT, get_settings
+from bot.training import MODEL_FILE
 
 ENDPOINTS = ROOT / "endpoints.prod.yml"
 #: Loopback defaults for a trial run; a deployment sets each of them (secrets from its secret store).

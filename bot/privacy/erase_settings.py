@@ -15,7 +15,6 @@ from typing import Any, Mapping
 
 from bot.settings import Settings, get_settings
 
-PROFILE_VARIABLE = "JISR_PROFILE"
 PRODUCTION = "production"
 
 

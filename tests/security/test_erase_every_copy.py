@@ -23,8 +23,8 @@ from rasa.utils.endpoints import read_endpoint_config
 
 from bot import rasa_api
 from bot.review.identity import conversation_hash
+from bot.settings import ROOT
 from bot.stores.erasing_tracker_store import ErasingSQLTrackerStore
-from bot.training import ROOT
 from tests.handoff_db import postgres_database
 from tests.security.erase_support import (
     CITY,
