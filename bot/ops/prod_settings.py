@@ -71,7 +71,8 @@ def secure(env: dict[str, str]) -> dict[str, str]:
     A local trial without ``RASA_TOKEN``/``RASA_TOKEN_FILE`` gets the installation's secret file.
     """
     if local_trial(env):
-        if not (get_settings(env).rasa_token or get_settings(env).rasa_token_file):
+        settings = get_settings(env)
+        if not (settings.rasa_token or settings.rasa_token_file):
             env[rasa_api.TOKEN_FILE_ENV] = str(rasa_api.ensure_token_file())
         return env
     found = problems(env)

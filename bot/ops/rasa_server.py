@@ -35,7 +35,8 @@ def main() -> None:
             f"set {rasa_api.TOKEN_ENV} or {rasa_api.TOKEN_FILE_ENV} instead"
         )
     try:
-        if not (get_settings().rasa_token or get_settings().rasa_token_file):
+        settings = get_settings()
+        if not (settings.rasa_token or settings.rasa_token_file):
             raise rasa_api.MissingSecret(f"set {rasa_api.TOKEN_ENV} or {rasa_api.TOKEN_FILE_ENV}")
         secret = rasa_api.api_secret()
     except rasa_api.MissingSecret as error:
