@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from functools import cache
-from pathlib import Path
 from typing import Any, Dict, List
 
 from babel.dates import format_datetime
@@ -31,6 +29,7 @@ from bot.handoff.store import HandoffStore
 from bot.i18n.render import render_text
 from bot.privacy.phone_numbers import parse_callback_number
 from bot.privacy.redaction import PLACEHOLDERS
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +87,8 @@ def handoff_store() -> HandoffStore:
 
 def office_hours() -> OfficeHours:
     """The team's hours (``OFFICE_HOURS_FILE`` or data/handoff/office_hours.yml), read on each use."""
-    path = os.environ.get("OFFICE_HOURS_FILE")
-    return OfficeHours.load(Path(path)) if path else OfficeHours.load()
+    path = get_settings().office_hours_file
+    return OfficeHours.load(path) if path else OfficeHours.load()
 
 
 def user_intents(tracker: Tracker) -> list[str]:
@@ -146,7 +145,7 @@ def staff_available(now: dt.datetime) -> bool:
     """Inside office hours and (unless disabled) at least one caseworker with the console open."""
     if not office_hours().is_open(now):
         return False
-    if os.environ.get("HANDOFF_REQUIRE_STAFF_ONLINE", "1") == "0":
+    if not get_settings().handoff_require_staff_online:
         return True
     return handoff_store().staff_online(now.timestamp()) > 0
 

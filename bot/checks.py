@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from bot.i18n.check import Problem, check_catalogs
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MIN_EXAMPLES = 15
 MAIN_VARIETIES = ("ary_arab", "ary_latn", "ar", "fr")
 

@@ -16,12 +16,8 @@ import urllib.request
 from pathlib import Path
 
 from bot import rasa_api
-from bot.training import MODEL_FILE, ROOT
-
-DEFAULT_RASA_PORT = 5005
-DEFAULT_ACTIONS_PORT = 5055
-DEFAULT_CONSOLE_PORT = 5006
-
+from bot.settings import ROOT, get_settings
+from bot.training import MODEL_FILE
 
 #: Largest request body the Rasa server reads (Sanic's default is 100 MB). Channel webhooks have a
 #: tighter limit of their own (``CHANNEL_MAX_BODY_BYTES``); this one guards every other endpoint.
@@ -111,15 +107,12 @@ def stop_uninterrupted(processes: list[subprocess.Popen]) -> None:
 
 def main() -> None:
     """CLI: ``python -m bot.launcher [--port 5005] [--actions-port 5055]``."""
+    settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT)))
-    parser.add_argument(
-        "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT))
-    )
+    parser.add_argument("--port", type=int, default=settings.rasa_port)
+    parser.add_argument("--actions-port", type=int, default=settings.actions_port)
     parser.add_argument("--tracker-db", type=Path, default=ROOT / "var" / "tracker.db")
-    parser.add_argument(
-        "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", DEFAULT_CONSOLE_PORT))
-    )
+    parser.add_argument("--console-port", type=int, default=settings.console_port)
     parser.add_argument("--no-console", action="store_true", help="do not start the caseworker console")
     args = parser.parse_args()
     args.tracker_db.parent.mkdir(parents=True, exist_ok=True)

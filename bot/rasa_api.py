@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import jwt
 
-from bot.settings import ROOT
+from bot.settings import ROOT, get_settings
 
 TOKEN_ENV = "RASA_TOKEN"
 TOKEN_FILE_ENV = "RASA_TOKEN_FILE"
@@ -58,9 +58,9 @@ def api_secret(env: Mapping[str, str] | None = None) -> str:
 
     Raises :class:`MissingSecret` when none is set or the secret is too short.
     """
-    env = os.environ if env is None else env
-    secret = env.get(TOKEN_ENV, "").strip()
-    token_file = env.get(TOKEN_FILE_ENV) or (str(DEFAULT_TOKEN_FILE) if DEFAULT_TOKEN_FILE.exists() else "")
+    settings = get_settings(env)
+    secret = settings.rasa_token or ""
+    token_file = settings.rasa_token_file or (DEFAULT_TOKEN_FILE if DEFAULT_TOKEN_FILE.exists() else None)
     if not secret and token_file:
         try:
             secret = Path(token_file).read_text().strip()

@@ -13,21 +13,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import subprocess
 import sys
 
 from bot.channels.telegram import TelegramSettings
 from bot.channels.telegram_polling import POLL_SECONDS, poll
+from bot.settings import get_settings
 
 
 def start_servers() -> tuple[str, list[subprocess.Popen]]:
     """Action server + Rasa server exactly as ``make run`` starts them."""
     from bot import rasa_api
     from bot.launcher import (
-        DEFAULT_ACTIONS_PORT,
-        DEFAULT_RASA_PORT,
         action_server_command,
         rasa_server_command,
         service_env,
@@ -35,8 +33,7 @@ def start_servers() -> tuple[str, list[subprocess.Popen]]:
     )
     from bot.settings import ROOT
 
-    rasa_port = int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT))
-    actions_port = int(os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT))
+    rasa_port, actions_port = get_settings().rasa_port, get_settings().actions_port
     tracker_db = ROOT / "var" / "tracker.db"
     tracker_db.parent.mkdir(parents=True, exist_ok=True)
     env = service_env(actions_port, tracker_db)

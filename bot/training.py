@@ -13,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import ROOT
+
 MODEL_DIR = ROOT / "models"
 MODEL_NAME = "jisr"
 MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"

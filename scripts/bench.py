@@ -18,7 +18,8 @@ from pathlib import Path
 
 from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
-from bot.training import MODEL_FILE, ROOT, TRAINING_DATA
+from bot.settings import ROOT
+from bot.training import MODEL_FILE, TRAINING_DATA
 
 BASELINE_CONFIG = ROOT / "benchmarks" / "rasa_default_config.yml"
 CONVERSATION = [

@@ -30,7 +30,8 @@ from typing import Callable, Protocol
 
 from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT
+from bot.training import MODEL_FILE
 from scripts.bench import percentile
 from tests.channel_api_stub import ApiStub
 from tests.channel_clients import (

@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bot.handoff.models import PRIORITIES, Handoff
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.console_support import Backend, RasaStub, fresh_database, start_console
 
 QUEUED = 1000

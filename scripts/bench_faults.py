@@ -44,7 +44,7 @@ from bot.i18n.render import render_text
 from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import answers
 from bot.rasa_extensions.replies import RETRY_LATER, TEMPORARY_PROBLEM
-from bot.training import ROOT
+from bot.settings import ROOT
 
 KINDS = ("rasa", "actions", "console", "proxy")
 FAILURE_TEXTS = {render_text(key, locale) for key in (TEMPORARY_PROBLEM, RETRY_LATER) for locale in LOCALES}

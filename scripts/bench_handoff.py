@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 from bot.handoff.store import HandoffStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.console_support import add_user, sqlite_url, start_console
 from tests.live_assistant import Receiver, live_assistant
 

@@ -38,7 +38,8 @@ from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
 from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import Layout, Profile, check_services, free_port, profile_env
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT
+from bot.training import MODEL_FILE
 
 LEVELS = (10, 50, 200)
 MESSAGES_AT = {10: 30, 50: 12, 200: 10}  # messages per conversation: ≥ 300 messages per level

@@ -18,7 +18,8 @@ from rasa.shared.nlu.training_data.entities_parser import replace_entities
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.nlu.danger_terms import DangerTerms
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT
+from bot.training import MODEL_FILE
 from scripts.bench import percentile, rest_round_trips_for
 
 STORIES = ROOT / "tests" / "stories"

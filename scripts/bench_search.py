@@ -20,8 +20,8 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot.embeddings.encoders import load_encoder
 from bot.services.catalogue import Catalogue, load_catalogue
 from bot.services.search import DEFAULT_THRESHOLD, NameMatcher, ServiceIndex, intent_examples
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SETS = {
     "tuning": ROOT / "tests" / "data" / "retrieval_questions.yml",
     "held-out": ROOT / "tests" / "data" / "retrieval_questions_heldout.yml",

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import ROOT
+
 STORIES = ROOT / "tests" / "stories"
 HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout"
 #: Phrases of the story names → variety tags of docs/nlu-data-format.md.

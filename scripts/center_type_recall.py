@@ -21,8 +21,8 @@ from bot.nlu.center_type_resolver import (
     load_center_words,
     load_centre_nouns,
 )
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PHRASES = ROOT / "tests" / "data" / "center_type_phrases.yml"
 
 

@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import ROOT
+
 REPORTS = ROOT / "reports"
 VARIETIES = ("ary_arab", "ary_latn", "ar", "fr", "mixed")
 MINIMUM = 15  # bot.checks.MIN_EXAMPLES for the four main varieties

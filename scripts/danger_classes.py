@@ -23,7 +23,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import yaml
 
 from bot.nlu.danger_terms import DangerTerms
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT
+from bot.training import MODEL_FILE
 from scripts.retrain_check import quiet_rasa_logs
 
 DEV_SET = ROOT / "tests" / "data" / "danger_classes.yml"

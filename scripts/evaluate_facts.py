@@ -24,8 +24,8 @@ from bot.eligibility.facts_from_text import extract_facts
 from bot.eligibility.loader import default_programmes
 from bot.eligibility.model import DONT_KNOW, Programme
 from bot.eligibility.prefill import prefill_answers
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 FACTS_DIR = ROOT / "tests" / "data" / "eligibility_facts"
 ERRORS = ROOT / "reports" / "tmp" / "eligibility_facts_errors.json"
 #: Facts that answer no question but are shown to the citizen or used elsewhere.

@@ -27,7 +27,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import ROOT
+
 REPORTS = ROOT / "reports"
 SAFETY_GROUP = {"emergency", "violence_support"}
 VARIETIES = ("ary_arab", "ary_latn", "ar", "fr", "mixed")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from bot.nlu.training_examples import project_examples
+from bot.settings import ROOT
 from bot.validation.duplicates import (
     CACHE,
     SETTINGS,
@@ -27,7 +27,6 @@ from bot.validation.duplicates import (
     use_encoder,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = (0.8, 0.85, 0.88, 0.9, 0.92, 0.95)
 SPELLING = (80, 85, 88, 90, 92, 95)
 

@@ -20,7 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import ROOT
+
 HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout"
 CURRENT_MODEL = ROOT / "models" / "jisr.tar.gz"
 REPORT = ROOT / "reports" / "retrain_check.json"

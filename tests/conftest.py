@@ -17,7 +17,8 @@ import pytest
 
 from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT
+from bot.training import MODEL_FILE
 
 SCREENSHOTS_DEFAULT = ROOT / "reports" / "tmp"
 

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from bot.console.auth import hash_password
 from bot.handoff.store import HandoffStore
 from bot.launcher import stop, wait_until_ready
-from bot.training import ROOT
+from bot.settings import ROOT
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"

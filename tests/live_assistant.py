@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot import rasa_api
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT
+from bot.training import MODEL_FILE
 from tests.conftest import RunningAssistant, free_port
 
 

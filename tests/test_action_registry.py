@@ -3,7 +3,7 @@
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from bot.training import ROOT
+from bot.settings import ROOT
 
 
 def test_domain_actions_are_exactly_the_registered_actions():

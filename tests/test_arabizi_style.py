@@ -13,7 +13,7 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
-from bot.training import ROOT
+from bot.settings import ROOT
 
 STYLE = yaml.safe_load((ROOT / "data" / "style" / "arabizi.yml").read_text(encoding="utf-8"))
 

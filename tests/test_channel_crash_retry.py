@@ -29,7 +29,7 @@ import pytest
 from bot import rasa_api
 from bot.channels.telegram import SECRET_HEADER
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.channel_api_stub import ApiStub
 from tests.conftest import RunningAssistant, free_port
 

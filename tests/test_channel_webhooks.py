@@ -32,7 +32,7 @@ from bot.channels.telegram_polling import poll
 from bot.i18n.bidi import strip_bidi_marks
 from bot.i18n.catalogs import translate
 from bot.launcher import action_server_command, rasa_server_command, service_env, stop, wait_until_ready
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.channel_api_stub import ApiStub, Recorded
 from tests.conftest import RunningAssistant, free_port
 

@@ -14,7 +14,7 @@ from bot.console.i18n import environments
 from bot.content_errors import ContentError
 from bot.handoff.delivery import DeliveryWorker, RasaClient, backoff_seconds
 from bot.handoff.store import HandoffStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests import console_support
 from tests.console_support import RasaStub, add_handoff, add_user
 

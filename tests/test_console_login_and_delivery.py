@@ -9,7 +9,7 @@ import time
 
 from bot.console.auth import MAX_FAILURES_PER_USERNAME
 from bot.handoff.store import HandoffStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests import console_support
 from tests.console_support import PASSWORD, RasaStub, add_handoff, add_user, start_console
 

@@ -17,8 +17,8 @@ import yaml
 from rasa.shared.nlu.training_data.entities_parser import find_entities_in_training_example, replace_entities
 
 from bot.geo.gazetteer import default_gazetteer
+from bot.settings import ROOT
 from bot.text.numbers import parse_number
-from bot.training import ROOT
 
 pytestmark = pytest.mark.server
 STORIES_DIR = ROOT / "tests" / "stories"

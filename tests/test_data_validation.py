@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.training import ROOT
+from bot.settings import ROOT
 from bot.validation.rasa_checks import check_rasa
 
 

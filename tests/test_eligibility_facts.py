@@ -148,7 +148,7 @@ def test_a_broken_patterns_file_is_reported_by_make_validate(tmp_path) -> None:
     import shutil
 
     from bot.checks import check_files
-    from bot.training import ROOT
+    from bot.settings import ROOT
 
     for folder in ("centers", "services", "gazetteer", "safety", "eligibility"):
         shutil.copytree(ROOT / "data" / folder, tmp_path / "data" / folder)

@@ -12,7 +12,7 @@ from bot.checks import check_files
 from bot.eligibility.loader import EligibilityError, load_programmes
 from bot.eligibility.validate import check_directory, validate_eligibility
 from bot.i18n.catalogs import LOCALES
-from bot.training import ROOT
+from bot.settings import ROOT
 
 CLEAN = """\
 programme: sample

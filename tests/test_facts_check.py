@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.checks import check_examples
-from bot.training import ROOT
+from bot.settings import ROOT
 from bot.validation.facts import FACTS_FILE, check_facts
 
 PO_HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'

@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 
 from bot.handoff.store import HandoffStore
 from bot.i18n.render import render_text
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.console_support import PASSWORD, add_user, sqlite_url, start_console
 from tests.live_assistant import Receiver, live_assistant
 

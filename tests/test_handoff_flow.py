@@ -17,7 +17,7 @@ from bot.handoff.callback_crypto import decrypt_phone
 from bot.handoff.models import PRIORITIES
 from bot.handoff.store import HandoffStore
 from bot.i18n.render import render_text
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.live_assistant import Receiver, live_assistant
 
 ALWAYS_OPEN = ROOT / "tests" / "data" / "office_hours_always_open.yml"

@@ -18,7 +18,7 @@ import pytest
 
 from bot.launcher import service_env
 from bot.ops.prod import answers
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.conftest import free_port
 
 pytestmark = [pytest.mark.model, pytest.mark.server]

@@ -35,7 +35,7 @@ from bot.ops.loadgen import LoadReport, run_load
 from bot.ops.prod import Layout, Profile, profile_env
 from bot.privacy.conversation_hash import conversation_hash
 from bot.rasa_extensions.replies import HANDOFF_OFFER, RETRY_LATER, TEMPORARY_PROBLEM
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.conftest import free_port
 from tests.prod_services import PrivatePostgres, PrivateRedis, rabbitmqctl
 from tests.security.webchat_client import WebChatClient

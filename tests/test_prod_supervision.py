@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bot.ops.supervision import Program, Supervisor, write_config
-from bot.training import ROOT
+from bot.settings import ROOT
 from scripts.bench_faults import Ports, RunningProfile, answers, descendants, free_run
 from tests.conftest import free_port
 

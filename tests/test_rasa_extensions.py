@@ -30,7 +30,7 @@ from bot.rasa_extensions.rasa_version import (
     UnsupportedRasaVersion,
     require_supported_rasa,
 )
-from bot.training import ROOT
+from bot.settings import ROOT
 
 DOMAIN = Domain.load("domain.yml")
 SECRET = "s" * 40
@@ -85,7 +85,6 @@ def test_the_launcher_does_not_start_rasa_under_another_version() -> None:
 # --- every replacement in effect after install() --------------------------------------------------
 
 INSPECT_INSTALL = """
-import json
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor

@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from bot.review.collect import collect, default_encoder
 from bot.review.store import ReviewStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.console_support import PASSWORD, RasaStub, add_user, sqlite_url, start_console
 from tests.review_support import agreed, bot, save, tracker_store, user
 from tests.test_console_browser import browser  # noqa: F401  (the shared Chromium fixture)

@@ -18,7 +18,7 @@ from bot.handoff.models import AuditEntry
 from bot.review.collect import collect, default_encoder
 from bot.review.models import ReviewItem
 from bot.review.store import ReviewStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.console_support import RasaStub, add_user, fresh_database, start_console
 from tests.review_support import agreed, bot, save, tracker_store, user
 

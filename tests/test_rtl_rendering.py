@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from bidi import get_display
 
 from bot.i18n.bidi import isolate_ltr_runs, strip_bidi_marks
-from bot.training import ROOT
+from bot.settings import ROOT
 
 RTL_LOCALES = ("ar", "ary")
 #: Runs that must keep their order: numbers with their separators, international prefixes, addresses.

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
-from bot.training import ROOT
+from bot.settings import ROOT
 
 LOCALES = ("ary", "ary_Latn", "ar", "fr")
 ERASE_WORD = {"ary": "مسح", "ary_Latn": "msa7", "ar": "امسح", "fr": "effacer"}

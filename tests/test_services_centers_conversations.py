@@ -24,7 +24,7 @@ import yaml
 from actions.centers import MAX_RESULTS, SEARCH_RADIUS_KM
 from bot.i18n.bidi import strip_bidi_marks
 from bot.i18n.catalogs import translate
-from bot.training import ROOT
+from bot.settings import ROOT
 
 pytestmark = pytest.mark.server
 

@@ -16,23 +16,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from typing import Any, AsyncIterator
 
 from sanic import response
 from sanic.response import HTTPResponse
 
 from bot.channels.store import ChannelStore, Claim
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEASE_SECONDS = 30.0
 RETRY_AFTER_SECONDS = 10
 
 
 def lease_seconds() -> float:
     """How long a claim lasts without renewal: how soon a dead instance's event is taken over."""
-    return float(os.environ.get("CHANNEL_EVENT_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    return get_settings().channel_event_lease_seconds
 
 
 def in_flight_elsewhere() -> HTTPResponse:

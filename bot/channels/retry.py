@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 from dataclasses import dataclass
 from typing import Awaitable, Callable, TypeVar
+
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,11 @@ class RetryPolicy:
     @classmethod
     def from_env(cls) -> RetryPolicy:
         """``CHANNEL_RETRY_ATTEMPTS``, ``CHANNEL_RETRY_BASE_DELAY``, ``CHANNEL_RETRY_MAX_DELAY`` (seconds)."""
-        env = os.environ
+        settings = get_settings()
         return cls(
-            attempts=max(1, int(env.get("CHANNEL_RETRY_ATTEMPTS", cls.attempts))),
-            base_delay=max(0.0, float(env.get("CHANNEL_RETRY_BASE_DELAY", cls.base_delay))),
-            max_delay=max(0.0, float(env.get("CHANNEL_RETRY_MAX_DELAY", cls.max_delay))),
+            attempts=max(1, settings.channel_retry_attempts),
+            base_delay=max(0.0, settings.channel_retry_base_delay),
+            max_delay=max(0.0, settings.channel_retry_max_delay),
         )
 
     def backoff(self, attempt: int) -> float:

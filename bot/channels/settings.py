@@ -13,6 +13,8 @@ import logging
 import os
 from typing import Any, Mapping
 
+from bot.settings import get_settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -45,4 +47,4 @@ def read_settings(
 
 def http_timeout() -> float:
     """Seconds before an API call times out (``CHANNEL_HTTP_TIMEOUT``)."""
-    return float(os.environ.get("CHANNEL_HTTP_TIMEOUT", "10"))
+    return get_settings().channel_http_timeout

@@ -25,22 +25,20 @@ import asyncio
 import enum
 import hashlib
 import logging
-import os
 import time
 import uuid
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.privacy.private_files import prepare_sqlite_url
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 TELEGRAM_DELETE_WINDOW = 48 * 3600
@@ -126,9 +124,8 @@ def database_url(value: str | None = None) -> str:
     """Given URL, else ``CHANNELS_DB_URL``, else SQLite at ``CHANNELS_DB`` or ``var/channels.db``."""
     if value:
         return value if "://" in value else f"sqlite:///{value}"
-    if os.environ.get("CHANNELS_DB_URL"):
-        return os.environ["CHANNELS_DB_URL"]
-    return f"sqlite:///{os.environ.get('CHANNELS_DB', ROOT / 'var' / 'channels.db')}"
+    settings = get_settings()
+    return settings.channels_db_url or f"sqlite:///{settings.channels_db}"
 
 
 def _engine(url: str) -> sa.engine.Engine:

@@ -15,7 +15,6 @@ The page itself (``GET /webhooks/webchat/``) and its assets are served by this c
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, List
 from urllib.parse import quote
 
@@ -30,6 +29,7 @@ from bot.channels.citizen_input import typed_text
 from bot.channels.conversation_ids import WEBCHAT, belongs_to
 from bot.channels.webchat_page import asset_response, page_response
 from bot.channels.webchat_session import SessionSigner, lifetime_seconds, load_secret
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +46,15 @@ def pubsub_manager(environ: dict[str, str] | None = None) -> AsyncRedisManager |
     A caseworker's reply is pushed by whichever instance the delivery worker reaches, while the
     citizen's page is connected to one instance: through Redis every instance emits to its own sockets.
     """
-    env = os.environ if environ is None else environ
-    url = env.get("WEBCHAT_REDIS_URL")
-    if not url and env.get("REDIS_HOST"):
-        password = quote(env.get("REDIS_PASSWORD") or "", safe="")
+    settings = get_settings(environ)
+    url = settings.webchat_redis_url
+    if not url and settings.redis_host:
+        password = quote(settings.redis_password or "", safe="")
         auth = f":{password}@" if password else ""
-        url = f"redis://{auth}{env['REDIS_HOST']}:{env.get('REDIS_PORT') or 6379}/{env.get('REDIS_DB') or 0}"
+        url = f"redis://{auth}{settings.redis_host}:{settings.redis_port or 6379}/{settings.redis_db or 0}"
     if not url:
         return None
-    return AsyncRedisManager(url, channel=f"{env.get('REDIS_KEY_PREFIX') or 'jisr'}-webchat")
+    return AsyncRedisManager(url, channel=f"{settings.redis_key_prefix or 'jisr'}-webchat")
 
 
 class WebChatOutput(SocketIOOutput):
@@ -111,7 +111,7 @@ class WebChatInput(SocketIOInput):
     def __init__(self, signer: SessionSigner | None = None) -> None:
         super().__init__(USER_EVENT, BOT_EVENT, None, True, SOCKETIO_PATH)
         self.signer = signer or SessionSigner(load_secret(), lifetime_seconds())
-        self.exit_url = os.environ.get("WEBCHAT_EXIT_URL", "")
+        self.exit_url = get_settings().webchat_exit_url
 
     def get_output_channel(self) -> OutputChannel | None:
         """For pushes (caseworker replies through ``trigger_intent``) to the conversation's page."""

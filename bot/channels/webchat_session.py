@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.channels.conversation_ids import WEBCHAT, conversation_id
+from bot.settings import get_settings
 
 SECRET_ENV = "WEBCHAT_SECRET"
-SECRET_FILE_ENV = "WEBCHAT_SECRET_FILE"
 LIFETIME_ENV = "WEBCHAT_SESSION_HOURS"
-DEFAULT_SECRET_FILE = Path(__file__).resolve().parents[2] / "var" / "webchat.secret"
 DEFAULT_LIFETIME_HOURS = 12.0
 MIN_SECRET_BYTES = 32
 MAX_TOKEN_CHARS = 160
@@ -46,13 +45,13 @@ def load_secret(environ: dict[str, str] | None = None) -> bytes:
 
     The file is created on first use, readable by its owner only.
     """
-    env = os.environ if environ is None else environ
-    configured = env.get(SECRET_ENV, "")
+    settings = get_settings(environ)
+    configured = settings.webchat_secret
     if configured:
         if len(configured.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"{SECRET_ENV} must be at least {MIN_SECRET_BYTES} bytes long")
         return configured.encode()
-    path = Path(env.get(SECRET_FILE_ENV) or DEFAULT_SECRET_FILE)
+    path = settings.webchat_secret_file
     if not path.exists():
         _create_secret_file(path)
     secret = path.read_bytes().strip()
@@ -81,9 +80,8 @@ def _create_secret_file(path: Path) -> None:
 
 def lifetime_seconds(environ: dict[str, str] | None = None) -> float:
     """How long a session token stays valid after it was last issued (``WEBCHAT_SESSION_HOURS``)."""
-    env = os.environ if environ is None else environ
     try:
-        hours = float(env.get(LIFETIME_ENV) or DEFAULT_LIFETIME_HOURS)
+        hours = get_settings(environ).webchat_session_hours
     except ValueError:
         raise ValueError(f"{LIFETIME_ENV} must be a number of hours") from None
     if not 0 < hours <= 24 * 30:

@@ -9,7 +9,6 @@ is a 4xx; nothing a sender can post produces a 500.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any, Dict
 
 from sanic import response
@@ -17,12 +16,12 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-DEFAULT_MAX_BODY_BYTES = 256 * 1024
+from bot.settings import get_settings
 
 
 def max_body_bytes() -> int:
     """The webhook body limit in bytes."""
-    return int(os.environ.get("CHANNEL_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+    return get_settings().channel_max_body_bytes
 
 
 class WebhookRejected(Exception):

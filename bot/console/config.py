@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.console.client_address import parse_networks
+from bot.settings import ROOT, get_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PORT = 5006
-
-
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -43,16 +37,16 @@ class ConsoleConfig:
 
     @classmethod
     def from_env(cls) -> ConsoleConfig:
-        env = os.environ
+        settings = get_settings()
         return cls(
-            host=env.get("CONSOLE_HOST", "127.0.0.1"),
-            port=int(env.get("CONSOLE_PORT", DEFAULT_PORT)),
-            db_url=env.get("HANDOFF_DB_URL") or None,
-            rasa_url=env.get("RASA_URL") or None,
-            secret_file=Path(env.get("CONSOLE_SECRET_FILE", ROOT / "var" / "console.key")),
-            secure_cookies=_flag("CONSOLE_SECURE_COOKIES", True),
-            session_seconds=int(env.get("CONSOLE_SESSION_SECONDS", 12 * 3600)),
-            timezone=env.get("CONSOLE_TIMEZONE", "Africa/Casablanca"),
-            sse_poll_seconds=float(env.get("CONSOLE_SSE_POLL_SECONDS", 0.5)),
-            trusted_proxies=parse_networks(env.get("CONSOLE_TRUSTED_PROXIES", "")),
+            host=settings.console_host,
+            port=settings.console_port,
+            db_url=settings.handoff_db_url,
+            rasa_url=settings.rasa_url,
+            secret_file=settings.console_secret_file,
+            secure_cookies=settings.console_secure_cookies,
+            session_seconds=settings.console_session_seconds,
+            timezone=settings.console_timezone,
+            sse_poll_seconds=settings.console_sse_poll_seconds,
+            trusted_proxies=parse_networks(settings.console_trusted_proxies),
         )

@@ -20,14 +20,17 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bot.settings import get_settings
+
 COOKIE_NAME = "jisr_console"
 UI_LANGUAGES = ("fr", "ar")
 
 
 def load_key(secret_file: Path) -> bytes:
     """The Fernet key: ``CONSOLE_SECRET`` if set, else the key file (created when missing)."""
-    if os.environ.get("CONSOLE_SECRET"):
-        return os.environ["CONSOLE_SECRET"].encode()
+    configured = get_settings().console_secret
+    if configured:
+        return configured.encode()
     if not secret_file.exists():
         secret_file.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -18,10 +18,11 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from bot.geo.gazetteer import Gazetteer, default_gazetteer
+from bot.settings import ROOT
 from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message, fold_arabizi, normalize_text
 from bot.text.numbers import parse_number
 
-DEFAULT_PATTERNS = Path(__file__).resolve().parents[2] / "data" / "eligibility" / "facts" / "patterns.yml"
+DEFAULT_PATTERNS = ROOT / "data" / "eligibility" / "facts" / "patterns.yml"
 _TOKEN = re.compile(r"[\w*]+|[,.;:!?؟،]")
 _PUNCTUATION = frozenset(",.;:!?؟،")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")

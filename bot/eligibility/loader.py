@@ -34,8 +34,9 @@ from bot.eligibility.model import (
     Question,
     Rule,
 )  # fmt: skip
+from bot.settings import ROOT
 
-ELIGIBILITY_DIR = Path(__file__).resolve().parents[2] / "data" / "eligibility"
+ELIGIBILITY_DIR = ROOT / "data" / "eligibility"
 CENTER_TYPES = ("women", "violence_unit", "elderly", "disability", "children", "homeless", "general")
 TOP_KEYS = {"programme", "title", "center_type", "source", "checked", "questions", "rules", "advice",
             "documents", "apply", "estimate"}  # fmt: skip
@@ -492,4 +493,4 @@ def load_programmes(directory: Path = ELIGIBILITY_DIR, root: Path | None = None)
 @lru_cache(maxsize=1)
 def default_programmes() -> dict[str, Programme]:
     """The project's programmes, loaded once per process."""
-    return load_programmes(ELIGIBILITY_DIR, ELIGIBILITY_DIR.parents[1])
+    return load_programmes(ELIGIBILITY_DIR, ROOT)

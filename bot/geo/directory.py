@@ -18,8 +18,9 @@ import numpy as np
 
 from bot.content_errors import ContentError
 from bot.geo.opening_hours import EXAMPLE, OpeningHours, OpeningHoursError, parse_opening_hours
+from bot.settings import ROOT
 
-DIRECTORY_DIR = Path(__file__).resolve().parents[2] / "data" / "centers"
+DIRECTORY_DIR = ROOT / "data" / "centers"
 COLUMNS = (
     "id", "name_ar", "name_fr", "types", "city", "region", "address", "latitude", "longitude", "phone",
     "opening_hours", "source", "checked", "verified",

@@ -16,9 +16,10 @@ from typing import Iterable, Mapping
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.settings import ROOT
 from bot.text.normalization import normalize_text
 
-DEFAULT_GAZETTEER = Path(__file__).resolve().parents[2] / "data" / "gazetteer" / "cities.yml"
+DEFAULT_GAZETTEER = ROOT / "data" / "gazetteer" / "cities.yml"
 FUZZY_MIN_SCORE = 86
 FUZZY_MIN_LENGTH = 4
 MAX_NAME_WORDS = 3

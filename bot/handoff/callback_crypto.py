@@ -12,12 +12,13 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT, get_settings
+
 KEY_FILE = ROOT / "var" / "callback.key"
 
 
 def _fernet(key_file: Path = KEY_FILE) -> Fernet:
-    key = os.environ.get("CALLBACK_KEY")
+    key = get_settings().callback_key
     if not key:
         if not key_file.exists():
             key_file.parent.mkdir(parents=True, exist_ok=True)

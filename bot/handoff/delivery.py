@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -22,6 +21,7 @@ import httpx
 from bot import rasa_api
 from bot.handoff.models import Handoff, HandoffMessage
 from bot.handoff.store import HandoffStore
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class RasaClient:
     """
 
     def __init__(self, url: str | None = None, secret: str | None = None, timeout: float = 10.0) -> None:
-        self.url = (url or os.environ.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/")
+        self.url = (url or get_settings().rasa_url or DEFAULT_RASA_URL).rstrip("/")
         self._secret = secret
         self._client = httpx.AsyncClient(timeout=timeout)
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.content_errors import ContentError
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FILE = ROOT / "data" / "handoff" / "office_hours.yml"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

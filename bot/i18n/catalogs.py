@@ -14,9 +14,11 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot.settings import ROOT
+
 logger = logging.getLogger(__name__)
 
-LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+LOCALES_DIR = ROOT / "locales"
 DOMAIN = "messages"
 #: Reply locales: Darija in Arabic script, Darija in Latin letters, MSA, French.
 LOCALES = ("ary", "ary_Latn", "ar", "fr")

@@ -16,9 +16,9 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from bot.i18n.catalogs import DOMAIN, LOCALES, LOCALES_DIR, catalog_domains, po_path
+from bot.i18n.catalogs import DOMAIN, LOCALES, catalog_domains, po_path
+from bot.settings import ROOT
 
-ROOT = LOCALES_DIR.parent
 _PLACEHOLDER = re.compile(r"{([^{}\n]+)}")
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -25,9 +24,8 @@ import yaml
 from babel.messages.pofile import read_po
 
 from bot.i18n.catalogs import DOMAIN, LOCALES, LOCALES_DIR, catalog_domains, po_path
+from bot.settings import ROOT, get_settings
 
-ROOT = LOCALES_DIR.parent
-DOMAIN_ENV = "JISR_I18N_DOMAIN"
 #: Locale whose translator notes go into the template first (the notes are written in English/French).
 NOTE_LOCALES = ("fr", *LOCALES)
 
@@ -55,7 +53,7 @@ def catalogue_index(locales_dir: Path = LOCALES_DIR) -> tuple[dict[str, str], di
 
 
 def _wanted(options: dict[str, Any]) -> str | None:
-    return options.get("domain") or os.environ.get(DOMAIN_ENV) or None
+    return options.get("domain") or get_settings().i18n_domain
 
 
 def _keep(key: str, default_domain: str, options: dict[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.geo.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from bot.nlu.persisted_data import PersistedDataComponent
+from bot.settings import ROOT
 
 CITY = "city"
 EXTRACTOR = "GazetteerCityResolver"
@@ -29,7 +30,7 @@ class GazetteerCityResolver(PersistedDataComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """``gazetteer_file``: read at training time and stored in the model."""
-        return {"gazetteer_file": str(DEFAULT_GAZETTEER.relative_to(DEFAULT_GAZETTEER.parents[2]))}
+        return {"gazetteer_file": str(DEFAULT_GAZETTEER.relative_to(ROOT))}
 
     def read_source(self) -> dict:
         """The gazetteer file, validated."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -20,6 +19,7 @@ from sanic import Sanic, response
 
 from bot import health_checks
 from bot.rasa_extensions.metrics import LATENCY_BUCKETS
+from bot.settings import get_settings
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 ACTION_RUNS = Counter(
@@ -89,12 +89,13 @@ def create_app(package: str = "actions") -> Sanic:
 
 
 def main() -> None:
+    settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
-    parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=settings.actions_port)
+    parser.add_argument("--host", default=settings.sanic_host)
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args()
-    utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    utils.configure_colored_logging(settings.log_level)
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     app = create_app(args.actions)
     app.run(args.host, args.port, workers=1, access_log=False, motd=False)

@@ -20,7 +20,6 @@ import sys
 
 from sanic import Sanic
 
-from bot import health_checks
 from bot.console.app import create_app as create_console_app
 from bot.console.config import ConsoleConfig
 from bot.content_errors import ContentError

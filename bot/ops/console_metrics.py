@@ -24,9 +24,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, SummaryMetricFamily
 from sanic import Blueprint, response
 
+from bot import health_checks
 from bot.handoff.models import PRIORITIES, Handoff, HandoffMessage
 from bot.handoff.store import OUTBOX_AUTHORS, HandoffStore
-from bot import health_checks
 
 logger = logging.getLogger(__name__)
 DAY = 86400.0

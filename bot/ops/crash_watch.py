@@ -21,8 +21,10 @@ from pathlib import Path
 
 from supervisor import childutils
 
-CRASH_LIMIT = int(os.environ.get("SUPERVISION_CRASH_LIMIT", 5))
-CRASH_WINDOW_SECONDS = float(os.environ.get("SUPERVISION_CRASH_WINDOW_SECONDS", 600))
+from bot.settings import get_settings
+
+CRASH_LIMIT = get_settings().supervision_crash_limit
+CRASH_WINDOW_SECONDS = get_settings().supervision_crash_window_seconds
 
 
 class CrashWatch:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT
+
 CONTRACT_FILE = ROOT / "deploy" / "environment.yml"
 _FIELDS = {"required", "optional", "secret", "embedded", "meaning"}
 
@@ -38,6 +39,9 @@ class Contract:
     variables: dict[str, Variable]
     #: Variables only the one-machine profiles, tools or tests read (name → why), never a deployment.
     local_only: dict[str, str] = field(default_factory=dict)
+    #: Variables listed above that Rasa, Sanic, libpq, the image or the tests read, never the
+    #: assistant's code (name → reader); every other one is a field of :class:`bot.settings.Settings`.
+    read_elsewhere: dict[str, str] = field(default_factory=dict)
 
     def required_by(self, process: str) -> list[str]:
         """Names every container running ``process`` must receive."""
@@ -74,7 +78,13 @@ class Contract:
         both = set(local_only) & set(variables)
         if both:
             raise ValueError(f"{path}: {sorted(both)} listed both as variables and as local_only")
-        return cls(processes, variables, local_only)
+        read_elsewhere = {str(k): str(v) for k, v in (data.get("read_elsewhere") or {}).items()}
+        unlisted = set(read_elsewhere) - set(variables) - set(local_only)
+        if unlisted:
+            raise ValueError(
+                f"{path}: read_elsewhere names {sorted(unlisted)}, listed neither as variables nor local_only"
+            )
+        return cls(processes, variables, local_only, read_elsewhere)
 
     def markdown(self) -> str:
         """docs/environment.md: one table, rendered from the contract."""

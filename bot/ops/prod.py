@@ -27,7 +27,8 @@ from urllib.parse import quote
 from bot.launcher import StopRequested, rasa_server_command, request_limits, stop_on_sigterm
 from bot.ops import nginx, prod_settings
 from bot.ops.supervision import Program, Supervisor, write_config
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT, get_settings
+from bot.training import MODEL_FILE
 
 ENDPOINTS = ROOT / "endpoints.prod.yml"
 #: Loopback defaults for a trial run; a deployment sets each of them (secrets from its secret store).
@@ -77,22 +78,18 @@ class Layout:
     @classmethod
     def from_env(cls, rasa_instances: int | None = None, action_servers: int | None = None) -> Layout:
         """RASA_INSTANCES Rasa instances from RASA_BASE_PORT on, ACTION_SERVERS from ACTIONS_BASE_PORT on."""
-        env = os.environ
-        rasa_instances = rasa_instances or int(env.get("RASA_INSTANCES", 2))
-        action_servers = action_servers or int(env.get("ACTION_SERVERS", 2))
-        rasa_base, actions_base = (
-            int(env.get("RASA_BASE_PORT", 5101)),
-            int(env.get("ACTIONS_BASE_PORT", 5151)),
-        )
+        settings = get_settings()
+        rasa_instances = rasa_instances or settings.rasa_instances
+        action_servers = action_servers or settings.action_servers
         return cls(
-            rasa_ports=[rasa_base + i for i in range(rasa_instances)],
-            action_ports=[actions_base + i for i in range(action_servers)],
-            console_port=int(env.get("CONSOLE_PORT", 5006)),
+            rasa_ports=[settings.rasa_base_port + i for i in range(rasa_instances)],
+            action_ports=[settings.actions_base_port + i for i in range(action_servers)],
+            console_port=settings.console_port,
             proxy=nginx.ProxyPorts(
-                public=int(env.get("PROXY_PORT", 8080)),
-                api=int(env.get("PROXY_API_PORT", 8085)),
-                console=int(env.get("PROXY_CONSOLE_PORT", 8081)),
-                actions=int(env.get("PROXY_ACTIONS_PORT", 8055)),
+                public=settings.proxy_port,
+                api=settings.proxy_api_port,
+                console=settings.proxy_console_port,
+                actions=settings.proxy_actions_port,
             ),
         )
 

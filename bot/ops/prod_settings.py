@@ -12,9 +12,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot import rasa_api
+from bot.settings import get_settings
 
 LOCAL_TRIAL_ENV = "JISR_LOCAL_TRIAL"
-DATABASE_URL_VARIABLES = ("TRACKER_DB_URL", "HANDOFF_DB_URL", "CHANNELS_DB_URL")
 DEFAULT_BROKER_ACCOUNT = "guest"
 
 
@@ -31,13 +31,14 @@ class InsecureSettings(SystemExit):
 
 
 def local_trial(env: dict[str, str]) -> bool:
-    return env.get(LOCAL_TRIAL_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return get_settings(env).local_trial
 
 
 def problems(env: dict[str, str]) -> list[str]:
     """One line per default or missing credential in ``env``."""
+    settings = get_settings(env)
     found = []
-    if not env.get(rasa_api.TOKEN_ENV) and not env.get(rasa_api.TOKEN_FILE_ENV):
+    if not (settings.rasa_token or settings.rasa_token_file):
         found.append(
             f"Rasa HTTP API: set {rasa_api.TOKEN_ENV} or {rasa_api.TOKEN_FILE_ENV} (a random secret)"
         )
@@ -46,14 +47,17 @@ def problems(env: dict[str, str]) -> list[str]:
             rasa_api.api_secret(env)
         except rasa_api.MissingSecret as error:
             found.append(f"Rasa HTTP API: {error}")
-    for name in DATABASE_URL_VARIABLES:
-        url = env.get(name)
+    databases = {
+        "TRACKER_DB_URL": settings.tracker_db_url,
+        "HANDOFF_DB_URL": settings.handoff_db_url,
+        "CHANNELS_DB_URL": settings.channels_db_url,
+    }
+    for name, url in databases.items():
         if url and url.startswith("postgresql") and not sa.engine.make_url(url).password:
             found.append(f"PostgreSQL: {name} has no password (TRACKER_DB_PASSWORD)")
-    if not env.get("REDIS_PASSWORD"):
+    if not settings.redis_password:
         found.append("Redis: REDIS_PASSWORD is empty (the lock store would connect without AUTH)")
-    if env.get("RABBITMQ_USER") == DEFAULT_BROKER_ACCOUNT or env.get("RABBITMQ_PASSWORD") in {
-        "",
+    if settings.rabbitmq_user == DEFAULT_BROKER_ACCOUNT or settings.rabbitmq_password in {
         None,
         DEFAULT_BROKER_ACCOUNT,
     }:
@@ -67,7 +71,8 @@ def secure(env: dict[str, str]) -> dict[str, str]:
     A local trial without ``RASA_TOKEN``/``RASA_TOKEN_FILE`` gets the installation's secret file.
     """
     if local_trial(env):
-        if not env.get(rasa_api.TOKEN_ENV) and not env.get(rasa_api.TOKEN_FILE_ENV):
+        settings = get_settings(env)
+        if not (settings.rasa_token or settings.rasa_token_file):
             env[rasa_api.TOKEN_FILE_ENV] = str(rasa_api.ensure_token_file())
         return env
     found = problems(env)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from pathlib import Path
 from typing import Iterable
 
@@ -27,6 +26,7 @@ from bot.privacy.retention import (
     purge,
     purge_idle_copies,
 )
+from bot.settings import get_settings
 from bot.stores.copies import register_every_store
 
 
@@ -46,7 +46,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     policy = RetentionPolicy.load(args.policy)
     if is_production():
         require_erase_settings()
-        if not (args.db or os.environ.get("TRACKER_DB_URL")):
+        if not (args.db or get_settings().tracker_db_url):
             raise SystemExit("Production profile: TRACKER_DB_URL (the shared tracker database) is not set")
     endpoints = args.endpoints or (PRODUCTION_ENDPOINTS if is_production() else None)
     register_every_store()

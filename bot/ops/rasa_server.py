@@ -14,10 +14,10 @@ another Rasa release the server does not start either.
 
 from __future__ import annotations
 
-import os
 import sys
 
 from bot import rasa_api
+from bot.settings import get_settings
 
 #: Options that would carry a secret in argv.
 FORBIDDEN_OPTIONS = ("--auth-token", "--jwt-secret", "--jwt-private-key", "-t")
@@ -37,7 +37,8 @@ def main() -> None:
             f"set {rasa_api.TOKEN_ENV} or {rasa_api.TOKEN_FILE_ENV} instead"
         )
     try:
-        if not os.environ.get(rasa_api.TOKEN_ENV) and not os.environ.get(rasa_api.TOKEN_FILE_ENV):
+        settings = get_settings()
+        if not (settings.rasa_token or settings.rasa_token_file):
             raise rasa_api.MissingSecret(f"set {rasa_api.TOKEN_ENV} or {rasa_api.TOKEN_FILE_ENV}")
         secret = rasa_api.api_secret()
     except rasa_api.MissingSecret as error:

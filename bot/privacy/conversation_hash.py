@@ -16,7 +16,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT, get_settings
 
 
 @lru_cache(maxsize=4)
@@ -37,7 +37,6 @@ def _salt(env_value: str | None, salt_file: str) -> bytes:
 
 def conversation_hash(sender_id: str) -> str:
     """The salted hash of ``sender_id`` (64 hex characters)."""
-    salt = _salt(
-        os.environ.get("REVIEW_SALT"), os.environ.get("REVIEW_SALT_FILE", str(ROOT / "var" / "review.salt"))
-    )
+    settings = get_settings()
+    salt = _salt(settings.review_salt, str(settings.review_salt_file or ROOT / "var" / "review.salt"))
     return hmac.new(salt, sender_id.encode(), hashlib.sha256).hexdigest()

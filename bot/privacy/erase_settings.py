@@ -11,14 +11,11 @@ with the list of what is missing.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, Mapping
 
-PROFILE_VARIABLE = "JISR_PROFILE"
+from bot.settings import Settings, get_settings
+
 PRODUCTION = "production"
-#: Databases an erase writes to (both default to SQLite files under var/).
-ERASE_DATABASES = ("HANDOFF_DB_URL", "CHANNELS_DB_URL")
 
 
 class EraseSettingsMissing(RuntimeError):
@@ -27,22 +24,21 @@ class EraseSettingsMissing(RuntimeError):
 
 def is_production(env: Mapping[str, str] | None = None) -> bool:
     """True in the production profile."""
-    return (os.environ if env is None else env).get(PROFILE_VARIABLE, "").strip().lower() == PRODUCTION
+    return get_settings(env).profile.strip().lower() == PRODUCTION
 
 
-def _salt_problem(env: Mapping[str, str]) -> str | None:
+def _salt_problem(settings: Settings) -> str | None:
     """The salt must be named explicitly: the implicit default is a file local to the process.
 
     ``REVIEW_SALT_FILE`` may point to a file not made yet (one machine: the first process makes
     it); in a cluster it is a mounted Secret, or ``REVIEW_SALT`` comes from one.
     """
-    if env.get("REVIEW_SALT"):
+    if settings.review_salt:
         return None
-    salt_file = env.get("REVIEW_SALT_FILE")
+    salt_file = settings.review_salt_file
     if not salt_file:
         return "REVIEW_SALT or REVIEW_SALT_FILE (the salt of conversation hashes, the same in every process)"
-    path = Path(salt_file)
-    if path.is_file() and not path.read_bytes().strip():
+    if salt_file.is_file() and not salt_file.read_bytes().strip():
         return f"REVIEW_SALT_FILE points to {salt_file}, which is empty"
     return None
 
@@ -52,13 +48,15 @@ def missing_erase_settings(env: Mapping[str, str] | None = None, event_broker: A
 
     ``event_broker`` is the configured broker, or its class.
     """
-    env = os.environ if env is None else env
+    settings = get_settings(env)
     if not is_production(env):
         return []
+    # Databases an erase writes to (both default to SQLite files under var/).
+    databases = {"HANDOFF_DB_URL": settings.handoff_db_url, "CHANNELS_DB_URL": settings.channels_db_url}
     problems = [
-        f"{name} (erase must reach the shared database)" for name in ERASE_DATABASES if not env.get(name)
+        f"{name} (erase must reach the shared database)" for name, url in databases.items() if not url
     ]
-    salt = _salt_problem(env)
+    salt = _salt_problem(settings)
     if salt:
         problems.append(salt)
     if event_broker is not None:

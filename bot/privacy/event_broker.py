@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import time
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable
 
 import rasa.shared.core.events  # noqa: F401  PikaEventBroker._publish reads it without importing it
@@ -32,8 +31,8 @@ import yaml
 from rasa.core.brokers.pika import PikaEventBroker
 
 from bot.privacy.conversation_hash import conversation_hash
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER_POLICY = ROOT / "data" / "privacy" / "broker.yml"
 DOMAIN_FILE = ROOT / "domain.yml"
 ERASE_EVENT = "conversation_erased"

@@ -33,8 +33,8 @@ import yaml
 from bot.privacy.erase_hooks import CopyHolder, copy_holders
 from bot.privacy.erase_settings import require_erase_settings
 from bot.privacy.erasure_audit import erasure_audit
+from bot.settings import ROOT, get_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "data" / "privacy" / "retention.yml"
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.prod.yml"
 DAY = 86400.0
@@ -66,9 +66,8 @@ def database_url(value: str | None = None) -> str:
     """An SQLAlchemy URL: given, or from TRACKER_DB_URL, or the SQLite file in TRACKER_DB."""
     if value:
         return value if "://" in value else f"sqlite:///{value}"
-    if os.environ.get("TRACKER_DB_URL"):
-        return os.environ["TRACKER_DB_URL"]
-    return f"sqlite:///{os.environ.get('TRACKER_DB', ROOT / 'var' / 'tracker.db')}"
+    settings = get_settings()
+    return settings.tracker_db_url or f"sqlite:///{settings.tracker_db}"
 
 
 def _expired(connection: sa.engine.Connection, policy: RetentionPolicy, now: float) -> list[tuple[str, bool]]:

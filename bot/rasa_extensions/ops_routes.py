@@ -28,13 +28,14 @@ from sanic.request import Request
 
 from bot import health_checks
 from bot.rasa_extensions import failure_handling, metrics
+from bot.settings import get_settings
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
 RETRY_AFTER_SECONDS = "5"
 
 
 def instance_id() -> str:
-    return os.environ.get("INSTANCE_ID") or f"rasa-{os.getpid()}"
+    return get_settings().instance_id or f"rasa-{os.getpid()}"
 
 
 def add_ops_routes(app: Sanic, _loop: Any = None) -> None:

@@ -17,8 +17,8 @@ import yaml
 from bot.review.grouping import variety_of
 from bot.review.nlu_writer import ExampleConflict, append_example
 from bot.review.store import ReviewStore
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DECISIONS = {"accept": "accepted", "out_of_scope": "out_of_scope", "discard": "discarded"}
 #: Decisions that write the text into the training data, so need "this text holds nothing personal".
 WRITES_EXAMPLE = ("accept", "out_of_scope")

@@ -25,8 +25,8 @@ from pathlib import Path
 import yaml
 
 from bot.review.grouping import VARIETIES
+from bot.settings import ROOT, get_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 _INTENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _SPACES = re.compile(r"\s+")
 MAX_EXAMPLE_CHARS = 500
@@ -50,7 +50,7 @@ class Written:
 
 def nlu_dir() -> Path:
     """``REVIEW_NLU_DIR`` (tests), else the project's data/nlu."""
-    return Path(os.environ.get("REVIEW_NLU_DIR") or ROOT / "data" / "nlu")
+    return get_settings().review_nlu_dir or ROOT / "data" / "nlu"
 
 
 def clean_example(text: str) -> str:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterable
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT
+
 NAME = "[name]"
 PLACE = "[place]"
 MAX_NAME_WORDS = 2

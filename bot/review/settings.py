@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT
+
 DEFAULT_SETTINGS = ROOT / "data" / "review" / "settings.yml"
 
 

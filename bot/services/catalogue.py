@@ -15,8 +15,9 @@ from typing import Mapping
 import yaml
 
 from bot.content_errors import ContentError
+from bot.settings import ROOT
 
-CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "data" / "services"
+CATALOGUE_DIR = ROOT / "data" / "services"
 LOCALES = ("fr", "ar", "ary", "ary_Latn")
 FIELDS = ("title", "summary", "how", "documents", "where")
 TOPICS = ("ministry", "women", "children", "disability", "elderly", "social_aid", "homeless", "general")

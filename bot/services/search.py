@@ -44,10 +44,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.embeddings.encoders import SentenceEncoder, load_encoder
 from bot.services.catalogue import LOCALES, Catalogue
+from bot.settings import ROOT
 from bot.text.arabizi_transliteration import arabic_script_form
 from bot.text.normalization import normalize_text
 
-ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / "var" / "search-index"
 NLU_DIR = ROOT / "data" / "nlu"
 #: Combined score below which the best match is not trusted. Measured with `make bench-search` (use

@@ -12,7 +12,6 @@ advisory lock for PostgreSQL) keeps two processes from migrating at once.
 from __future__ import annotations
 
 import fcntl
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -23,8 +22,8 @@ from alembic.config import Config
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from bot.privacy.private_files import prepare_sqlite_url, private_file
+from bot.settings import get_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "console_migrations"
 _ADVISORY_LOCK_ID = 0x4A495352  # "JISR"
 
@@ -36,9 +35,8 @@ def database_url(value: str | None = None) -> str:
     """The console database URL: given, else ``HANDOFF_DB_URL``, else SQLite in ``var/``."""
     if value:
         return value if "://" in value else f"sqlite:///{value}"
-    if os.environ.get("HANDOFF_DB_URL"):
-        return os.environ["HANDOFF_DB_URL"]
-    return f"sqlite:///{os.environ.get('HANDOFF_DB', ROOT / 'var' / 'handoff.db')}"
+    settings = get_settings()
+    return settings.handoff_db_url or f"sqlite:///{settings.handoff_db}"
 
 
 def _alembic_config(connection: sa.engine.Connection) -> Config:

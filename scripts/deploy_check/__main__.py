@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from bot.ops.environment import Contract
+from bot.settings import ROOT
 from scripts.deploy_check import code_env, compose_rules, dockerfile_rules, kube_rules, render
 
-ROOT = Path(__file__).resolve().parents[2]
 KUSTOMIZATIONS = [ROOT / "deploy" / "k8s" / "base", ROOT / "deploy" / "k8s" / "overlays" / "example"]
 ENVIRONMENT_DOCS = ROOT / "docs" / "environment.md"
 

@@ -1,9 +1,11 @@
 """The contract covers the code: every variable the assistant's code reads is listed in it.
 
-Scans ``bot/`` and ``actions/`` for literal reads of the environment (``os.environ.get("X")``,
-``os.environ["X"]``, ``env.get("X")``, ``_flag("X")``) and the variable names the channels read
-from credentials.yml; every ``${X}`` of endpoints.prod.yml must be required by Rasa. A name listed neither under ``variables`` nor ``local_only`` of
-deploy/environment.yml is a problem: a deployment would not know it exists.
+Scans ``bot/`` and ``actions/`` for the fields of :class:`bot.settings.Settings` they use (in
+modules that import ``bot.settings``), for literal reads of the environment left outside it
+(``os.environ.get("X")``, ``os.environ["X"]``, ``env.get("X")``) and the variable names the
+channels read from credentials.yml; every ``${X}`` of endpoints.prod.yml must be required by
+Rasa. A name listed neither under ``variables`` nor ``local_only`` of deploy/environment.yml is a
+problem: a deployment would not know it exists.
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ from pathlib import Path
 import yaml
 
 from bot.ops.environment import Contract
+from bot.settings import Settings
 
 READ = re.compile(
     r"""(?:environ(?:\.get)?\s*[\[(]|getenv\(|_flag\(|\benv\.get\(|\benv\[)\s*['"]([A-Z][A-Z0-9_]+)['"]"""
 )
+SETTINGS_IMPORT = re.compile(r"^\s*from bot\.settings import .*\bget_settings\b", re.MULTILINE)
+#: Settings field → its environment variable.
+FIELDS = {variable.attribute: name for name, variable in Settings.variables().items()}
+FIELD_READ = re.compile(r"\.(" + "|".join(sorted(FIELDS)) + r")\b")
 VARIABLE_NAME = re.compile(r"^[A-Z][A-Z0-9_]+$")
 PACKAGES = ("bot", "actions")
 
@@ -27,7 +34,11 @@ def names_read(root: Path) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
-            for name in READ.findall(path.read_text(encoding="utf-8")):
+            source = path.read_text(encoding="utf-8")
+            names = set(READ.findall(source))
+            if SETTINGS_IMPORT.search(source):
+                names |= {FIELDS[field] for field in FIELD_READ.findall(source)}
+            for name in names:
                 found.setdefault(name, set()).add(str(path.relative_to(root)))
     credentials = yaml.safe_load((root / "credentials.yml").read_text(encoding="utf-8")) or {}
     for channel, settings in credentials.items():

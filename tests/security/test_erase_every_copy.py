@@ -24,7 +24,7 @@ from rasa.utils.endpoints import read_endpoint_config
 from bot import rasa_api
 from bot.privacy.conversation_hash import conversation_hash
 from bot.rasa_extensions.erasing_tracker_store import ErasingSQLTrackerStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.handoff_db import postgres_database
 from tests.security.erase_support import (
     CITY,

@@ -13,7 +13,7 @@ import httpx
 
 from bot.launcher import stop, wait_until_ready
 from bot.rasa_extensions import metrics
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.conftest import free_port
 from tests.security.conftest import Stack
 

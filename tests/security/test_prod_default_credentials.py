@@ -13,7 +13,7 @@ import pytest
 from bot import rasa_api
 from bot.ops.prod import Layout, profile_env
 from bot.ops.prod_settings import LOCAL_TRIAL_ENV, InsecureSettings
-from bot.training import ROOT
+from bot.settings import ROOT
 
 CREDENTIAL_VARIABLES = (
     "TRACKER_DB_PASSWORD", "TRACKER_DB_URL", "HANDOFF_DB_URL", "CHANNELS_DB_URL", "REDIS_PASSWORD",

@@ -23,7 +23,8 @@ from bot.i18n.render import render_text
 from bot.launcher import rasa_server_command
 from bot.ops.prod import Layout, Profile, profile_env
 from bot.ops.prod_settings import InsecureSettings
-from bot.training import MODEL_FILE, ROOT
+from bot.settings import ROOT
+from bot.training import MODEL_FILE
 from tests.console_support import PASSWORD, add_user
 from tests.security.conftest import Stack
 

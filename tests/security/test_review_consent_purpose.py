@@ -13,7 +13,7 @@ import pytest
 
 from bot.review.collect import collect, default_encoder
 from bot.review.store import ReviewStore
-from bot.training import ROOT
+from bot.settings import ROOT
 from tests.console_support import RasaStub, add_user, sqlite_url, start_console
 from tests.review_support import action, bot, save, slot, tracker_store, user
 

@@ -19,7 +19,7 @@ from typing import Iterator
 import pytest
 
 from bot.ops.supervision import Program, Supervisor, write_config
-from bot.training import ROOT
+from bot.settings import ROOT
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
