@@ -22,13 +22,6 @@ SHARE_BUTTONS = (
     ("btn_share_full", '/inform{"share_scope": "full"}'),
     ("btn_cancel", "/deny"),
 )
-#: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = (
-    "utter_ask_share_scope",
-    "utter_ask_center_type",
-    "utter_ask_city",
-    *(k for k, _ in SHARE_BUTTONS),
-)
 
 
 class _Ask(Action, ABC):

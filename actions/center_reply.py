@@ -47,15 +47,6 @@ ALSO_HELPS = {
 }
 #: The national lines paragraph per requested type (women's types get ``center_emf_first``).
 LINES_KEY = {"children": "center_lines_children"}
-#: Message keys this module renders (checked by ``make validate``).
-MESSAGE_KEYS = (
-    "center_results_header", "center_results_header_place", "center_result_item", "center_no_phone",
-    "center_result_item_sample", "center_result_item_unverified", "center_result_item_unverified_no_phone",
-    "center_sample_notice", "center_emf_first", "center_none_in_radius", "center_nearest_further",
-    "center_none_of_type", "center_also_helps", "center_care_units", "center_lines_children",
-    "center_lines_other", "center_overview_header", "center_overview_nearby_header", "center_type_group",
-    "center_place_location", "unit_km", *(f"center_type_{t}" for t in CENTER_TYPES),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

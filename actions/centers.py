@@ -25,19 +25,15 @@ from actions.center_reply import (
     format_km,
     map_link,
 )
-from actions.center_reply import MESSAGE_KEYS as REPLY_KEYS
 from actions.locale import tracker_locale
 from bot.geo.directory import CENTER_TYPES, DIRECTORY_DIR, DirectoryHolder
 from bot.geo.gazetteer import default_gazetteer
-from bot.geo.opening_hours import MESSAGE_KEYS as HOURS_KEYS
 from bot.i18n.render import render_text
 
 logger = logging.getLogger(__name__)
 __all__ = ["MAX_RESULTS", "SEARCH_RADIUS_KM", "format_km", "map_link"]
 #: Intents under which free text is taken as an answer to "which city?".
 CITY_ANSWER_INTENTS = ("inform", "find_center", "nlu_fallback")
-#: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = (*REPLY_KEYS, "center_city_unknown", *HOURS_KEYS)
 
 
 class _DirectoryCache:

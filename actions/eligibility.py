@@ -27,7 +27,7 @@ from bot.eligibility.answers import STOP, Reply, check_number, correction_target
 from bot.eligibility.engine import AmountEstimate, Outcome, evaluate_programme, next_question
 from bot.eligibility.facts_from_text import FactPatternsError, merge_facts
 from bot.eligibility.loader import EligibilityError, default_programmes
-from bot.eligibility.model import DONT_KNOW, NO, OUTCOMES, YES, Programme, Question
+from bot.eligibility.model import DONT_KNOW, NO, YES, Programme, Question
 from bot.eligibility.prefill import prefill_answers
 from bot.geo.gazetteer import default_gazetteer
 from bot.i18n.catalogs import LOCALES, has_key, translate
@@ -40,31 +40,6 @@ TOPIC_PROGRAMMES = {
     "disability_card": "disability_card", "elderly_care": "elderly_admission", "social_aid": "direct_social_aid",
     "disability_schooling": "inclusive_schooling", "disability_employment": "disability_employment",
 }  # fmt: skip
-STATIC_KEYS = (
-    "btn_elig_check", "elig_intro", "elig_ask_programme", "elig_invalid_programme", "elig_invalid_yes_no",
-    "elig_invalid_number", "elig_invalid_range", "elig_invalid_negative", "elig_invalid_sum",
-    "elig_invalid_choice", "elig_correction_noted", "elig_stopped", "elig_btn_yes", "elig_btn_no",
-    "elig_btn_dont_know", "elig_btn_stop", "elig_btn_none", "elig_btn_center", "elig_value_yes",
-    "elig_value_no", "elig_value_dont_know", "elig_because", "elig_advice_header", "elig_documents_header",
-    "elig_apply_header", "elig_disclaimer", "elig_reason_default", "elig_estimate_line",
-    "elig_estimate_minimum", "elig_estimate_adults_only", "elig_estimate_unknown",
-    "elig_facts_taken", "elig_fact_item", "elig_btn_change", "elig_facts_cleared",
-    "btn_talk_human",
-    *(f"elig_outcome_{o}" for o in OUTCOMES),
-    "elig_outcome_likely_eligible_elderly_admission", "elig_outcome_likely_not_eligible_elderly_admission",
-)  # fmt: skip
-
-
-def _data_keys() -> tuple[str, ...]:
-    try:
-        return tuple(sorted({key for p in default_programmes().values() for key in p.keys}))
-    except EligibilityError as error:  # reported with file and line by `make validate`
-        logger.error("Eligibility data not loaded:\n%s", error)
-        return ()
-
-
-#: Message keys this module renders itself (checked by ``make validate``): fixed ones and the data's.
-MESSAGE_KEYS = STATIC_KEYS + _data_keys()
 
 
 def programmes() -> dict[str, Programme]:

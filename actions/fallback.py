@@ -77,13 +77,6 @@ def previous_user_intent(tracker: Tracker) -> str | None:
     return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-#: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = (
-    "utter_no_text", "utter_fallback_suggest", "btn_none_of_these", "utter_not_understood",
-    "utter_handoff_lines_general", "intent_ask_capabilities", "intent_talk_to_human",
-)  # fmt: skip
-
-
 def _without_text(tracker: Tracker) -> bool:
     """The channel marked the latest message as having nothing readable (emoji, spaces…)."""
     user_events = [e for e in tracker.events if e.get("event") == "user"]

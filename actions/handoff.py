@@ -60,24 +60,6 @@ LINES_BY_TOPIC = {
 SUMMARY_SLOTS = ("city", "center_type", "service_id")
 CALLBACK_BUTTONS = (("btn_callback_yes", "/affirm"), ("btn_callback_no", "/deny"))
 BABEL_LOCALE = {"fr": "fr_MA", "ar": "ar_MA", "ary": "ar_MA", "ary_Latn": "fr_MA"}
-MESSAGE_KEYS = (
-    "utter_handoff_queued",
-    "utter_handoff_still_queued",
-    "utter_handoff_danger_reminder",
-    "utter_handoff_offline",
-    "utter_handoff_busy",
-    "utter_handoff_lines_general",
-    *sorted(set(LINES_BY_TOPIC.values())),
-    "utter_ask_callback",
-    "utter_ask_callback_phone",
-    "utter_callback_phone_invalid",
-    "utter_callback_saved",
-    "utter_handoff_alerted",
-    "utter_handoff_claimed",
-    "utter_handoff_closed",
-    "utter_emergency",
-    *(key for key, _ in CALLBACK_BUTTONS),
-)
 
 
 @cache

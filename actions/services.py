@@ -20,8 +20,6 @@ from bot.services.catalogue import Catalogue, Service, default_catalogue
 from bot.services.search import DEFAULT_THRESHOLD, ServiceIndex, build_index
 
 logger = logging.getLogger(__name__)
-#: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = ("utter_services_menu", "services_of_topic", "service_sheet", "btn_menu")
 
 
 @lru_cache(maxsize=1)
