@@ -24,11 +24,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.asks import _Ask
-from actions.locale import button, tracker_locale
+from actions.locale import tracker_locale
 from bot.handoff.callback_crypto import encrypt_phone
 from bot.handoff.office_hours import OfficeHours
 from bot.handoff.store import HandoffStore
-from bot.i18n.render import render_text
+from bot.i18n import parts
+from bot.i18n.catalogs import LOCALES
+from bot.i18n.render import direct_text
 from bot.privacy.phone_numbers import parse_callback_number
 from bot.privacy.redaction import PLACEHOLDERS
 
@@ -141,6 +143,11 @@ def when_back(locale: str, now: dt.datetime) -> str:
     return format_datetime(opening, "EEEE d MMMM, HH:mm", tzinfo=opening.tzinfo, locale=BABEL_LOCALE[locale])
 
 
+def when_back_text(now: dt.datetime) -> dict:
+    """The next opening time for the NLG, written for each reply locale."""
+    return parts.by_locale({locale: when_back(locale, now) for locale in LOCALES})
+
+
 class ActionHandoff(Action):
     """Queues a live handoff, or falls back to the callback offer when nobody can take it."""
 
@@ -157,11 +164,7 @@ class ActionHandoff(Action):
             place = store.queue_place(existing.id)
             if place.position:
                 dispatcher.utter_message(
-                    text=render_text(
-                        "utter_handoff_still_queued",
-                        locale,
-                        {"position": place.position, "minutes": place.wait_minutes},
-                    )
+                    response="utter_handoff_still_queued", position=place.position, minutes=place.wait_minutes
                 )
             return [SlotSet("handoff_active", True), SlotSet("handoff_id", str(existing.id))]
         now = dt.datetime.now(dt.timezone.utc)
@@ -183,12 +186,10 @@ class ActionHandoff(Action):
         )
         place = store.queue_place(handoff.id)
         dispatcher.utter_message(
-            text=render_text(
-                "utter_handoff_queued", locale, {"position": place.position, "minutes": place.wait_minutes}
-            )
+            response="utter_handoff_queued", position=place.position, minutes=place.wait_minutes
         )
         if priority == "urgent":
-            dispatcher.utter_message(text=render_text("utter_handoff_danger_reminder", locale))
+            dispatcher.utter_message(response="utter_handoff_danger_reminder")
         logger.info("Handoff %s queued (topic %s, priority %s, scope %s)", handoff.id, topic, priority, scope)
         events: List[EventType] = [SlotSet("handoff_active", True), SlotSet("handoff_id", str(handoff.id))]
         if tracker.active_loop.get("name"):
@@ -205,21 +206,16 @@ class ActionOfferCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
         now = dt.datetime.now(dt.timezone.utc)
         if office_hours().is_open(now):
-            dispatcher.utter_message(text=render_text("utter_handoff_busy", locale))
+            dispatcher.utter_message(response="utter_handoff_busy")
         else:
-            dispatcher.utter_message(
-                text=render_text("utter_handoff_offline", locale, {"when": when_back(locale, now)})
-            )
+            dispatcher.utter_message(response="utter_handoff_offline", when=when_back_text(now))
         topic, _ = conversation_topic(tracker)
+        dispatcher.utter_message(response=LINES_BY_TOPIC.get(topic, "utter_handoff_lines_general"))
         dispatcher.utter_message(
-            text=render_text(LINES_BY_TOPIC.get(topic, "utter_handoff_lines_general"), locale)
-        )
-        dispatcher.utter_message(
-            text=render_text("utter_ask_callback", locale),
-            buttons=[button(title, payload, locale) for title, payload in CALLBACK_BUTTONS],
+            response="utter_ask_callback",
+            choices=[parts.choice(title, payload) for title, payload in CALLBACK_BUTTONS],
         )
         return []
 
@@ -245,7 +241,7 @@ class ValidateCallbackForm(FormValidationAction):
         locale = tracker_locale(tracker)
         phone = parse_callback_number(str(value or ""))
         if phone is None:
-            dispatcher.utter_message(text=render_text("utter_callback_phone_invalid", locale))
+            dispatcher.utter_message(response="utter_callback_phone_invalid")
             return {"callback_phone": None}
         topic, priority = conversation_topic(tracker)
         scope = tracker.get_slot("share_scope") or "summary"
@@ -274,11 +270,8 @@ class ActionCallbackSaved(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
         now = dt.datetime.now(dt.timezone.utc)
-        dispatcher.utter_message(
-            text=render_text("utter_callback_saved", locale, {"when": when_back(locale, now)})
-        )
+        dispatcher.utter_message(response="utter_callback_saved", when=when_back_text(now))
         return [SlotSet("callback_phone", None)]
 
 
@@ -299,8 +292,7 @@ class ActionRelayToCaseworker(Action):
             logger.warning("handoff_id slot names another conversation's handoff; relay refused")
             handoff = None
         if handoff is None or handoff.status == "closed":
-            locale = tracker_locale(tracker)
-            dispatcher.utter_message(text=render_text("utter_handoff_closed", locale))
+            dispatcher.utter_message(response="utter_handoff_closed")
             return [SlotSet("handoff_active", False), SlotSet("handoff_id", None)]
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
@@ -314,9 +306,9 @@ class ActionRelayToCaseworker(Action):
         if danger:
             locale = tracker_locale(tracker)
             for key in ("utter_emergency", "utter_handoff_alerted"):
-                reply = render_text(key, locale)
-                dispatcher.utter_message(text=reply)
-                store.add_bot_message(handoff.id, reply)
+                # the text alone, without the buttons of the domain's utter_emergency (a person is here)
+                dispatcher.utter_message(response=key, parts=[parts.text(key)])
+                store.add_bot_message(handoff.id, direct_text(key, locale))  # the console's copy
             logger.warning("Danger signal during handoff %s: console alerted", handoff.id)
         return []
 
@@ -346,9 +338,7 @@ class ActionHandoffClaimed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         name = next(tracker.get_latest_entity_values("caseworker_name"), None) or "—"
-        dispatcher.utter_message(
-            text=render_text("utter_handoff_claimed", tracker_locale(tracker), {"name": name})
-        )
+        dispatcher.utter_message(response="utter_handoff_claimed", name=name)
         return []
 
 
@@ -361,5 +351,5 @@ class ActionHandoffClosed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        dispatcher.utter_message(text=render_text("utter_handoff_closed", tracker_locale(tracker)))
+        dispatcher.utter_message(response="utter_handoff_closed")
         return [SlotSet("handoff_active", False), SlotSet("handoff_id", None), SlotSet("share_scope", None)]

@@ -40,6 +40,21 @@ from bot.i18n.render import fill, render_text
 from bot.i18n.reply_locale import Step, conversation_locale, reply_locale
 from bot.privacy.redaction import install_log_redaction
 
+#: Fields of a dispatched message that are not values of its text (rasa_sdk's ``utter_message``).
+MESSAGE_FIELDS = frozenset(
+    {
+        "parts",
+        "separator",
+        "choices",
+        "text",
+        "image",
+        "template",
+        "buttons",
+        "elements",
+        "custom",
+        "attachment",
+    }
+)
 #: Number formats of the reply locales.
 BABEL_LOCALE = {"ary": "ar_MA", "ar": "ar_MA", "ary_Latn": "fr_MA", "fr": "fr_MA"}
 
@@ -70,8 +85,7 @@ def render_value(value: Any, locale: str) -> Any:
         separator = str(render_value(value.get("separator", "\n"), locale))
         return separator.join(str(render_value(item, locale)) for item in value.get("items") or [])
     if kind == "by_locale":
-        texts = value.get("texts") or {}
-        return texts.get(locale) or next(iter(texts.values()), "")
+        return (value.get("texts") or {}).get(locale, "")
     if kind == "km":
         return format_km(value["distance"], locale)
     if kind == "opening_hours":
@@ -104,7 +118,7 @@ def localize_action_message(name: str, locale: str, values: Mapping[str, Any]) -
 
     Only the values the action passed fill the text (not the slots), as the action wrote it.
     """
-    rendered = render_values({k: v for k, v in values.items() if k not in ("parts", "choices")}, locale)
+    rendered = render_values({k: v for k, v in values.items() if k not in MESSAGE_FIELDS}, locale)
     if values.get("parts") is not None:
         separator = str(render_value(values.get("separator", "\n\n"), locale))
         text = separator.join(str(render_value(part, locale)) for part in values["parts"])
@@ -138,18 +152,29 @@ class BabelNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> Dict[str, Any] | None:
-        """Selects a variation as Rasa does and localises it; a name that is no response is a key."""
+        """Picks the reply locale from the conversation, then renders the message in it."""
         slots = tracker.current_slot_values()
         override = kwargs.pop("locale", None)
         locale = reply_locale(slots, override) if override else _conversation_locale(tracker, slots)
-        if kwargs.get("parts") is None and utter_action in self.responses:
-            response = self._random_response_for(utter_action, output_channel, slots)
+        return self.localize(utter_action, locale, slots, kwargs, output_channel)
+
+    def localize(
+        self,
+        name: str,
+        locale: str,
+        slots: Mapping[str, Any],
+        values: Mapping[str, Any],
+        output_channel: str = "",
+    ) -> Dict[str, Any] | None:
+        """A domain response (a variation chosen as Rasa does), else an action's key or composed parts."""
+        if values.get("parts") is None and name in self.responses:
+            response = self._random_response_for(name, output_channel, dict(slots))
             if response is None:
                 return None
-            return localize_response(response, locale, {**slots, **render_values(kwargs, locale)})
-        if kwargs.get("parts") is None and not any(has_key(utter_action, known) for known in LOCALES):
+            return localize_response(response, locale, {**slots, **render_values(values, locale)})
+        if values.get("parts") is None and not any(has_key(name, known) for known in LOCALES):
             return None  # neither a response nor a key (e.g. an absent ``utter_default``): nothing to say
-        return localize_action_message(utter_action, locale, kwargs)
+        return localize_action_message(name, locale, values)
 
 
 def _conversation_locale(tracker: DialogueStateTracker, slots: Dict[str, Any]) -> str:

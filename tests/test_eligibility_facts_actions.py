@@ -21,6 +21,7 @@ from actions.eligibility import (
 from bot.i18n.bidi import strip_bidi_marks
 from bot.i18n.catalogs import translate
 from bot.i18n.render import render_text
+from tests.nlg_support import sent
 
 DOMAIN = {"forms": {"eligibility_form": {"required_slots": ["eligibility_programme", "eligibility_answer"]}}}
 ELDERLY = '/check_eligibility{"eligibility_programme": "elderly_admission"}'
@@ -41,7 +42,7 @@ def make_tracker(slots: dict[str, Any], latest_text: str, events: list[dict], *,
 def run(action, t: Tracker) -> tuple[list, list]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, DOMAIN))
-    return events, dispatcher.messages
+    return events, sent(dispatcher.messages, t)
 
 
 def summary(locale: str, *items: tuple[str, str]) -> str:
@@ -133,7 +134,7 @@ def test_change_forgets_what_was_taken_and_keeps_what_was_answered() -> None:
     result = ValidateEligibilityForm().validate_eligibility_answer(CHANGE, dispatcher, t, DOMAIN)
     assert result["eligibility_answers"]["answers"] == {"rsu_registered": "yes"}
     assert "taken" not in result["eligibility_answers"]
-    assert dispatcher.messages[0]["text"] == translate("elig_facts_cleared", "fr")
+    assert sent(dispatcher.messages, t)[0]["text"] == translate("elig_facts_cleared", "fr")
 
 
 def test_a_spoken_correction_of_a_taken_age() -> None:
@@ -165,7 +166,7 @@ def test_a_programme_chosen_later_is_filled_from_the_facts() -> None:
         "direct_social_aid", dispatcher, t, DOMAIN
     )
     assert result["eligibility_answers"]["answers"] == {"rsu_registered": "yes", "children_0_5": 2}
-    assert translate("elig_label_children_0_5", "fr") in dispatcher.messages[0]["text"]
+    assert translate("elig_label_children_0_5", "fr") in sent(dispatcher.messages, t)[0]["text"]
 
 
 def test_everything_said_gives_the_outcome_with_the_city_and_change_restarts_it() -> None:
@@ -214,6 +215,6 @@ def test_a_reply_that_says_more_than_asked_fills_the_other_questions() -> None:
         "taken": ["family_support", "resources"],
     }
     no = translate("elig_value_no", "fr")
-    assert strip_bidi_marks(dispatcher.messages[0]["text"]) == summary(
+    assert strip_bidi_marks(sent(dispatcher.messages, t)[0]["text"]) == summary(
         "fr", ("elig_label_family_support", no), ("elig_label_resources", no)
     )
