@@ -11,9 +11,12 @@ Every reply that goes through Rasa is rendered here, whoever sends it:
   eligibility outcome), the action passes the pieces as parts (``bot/i18n/parts.py``): either as
   values of a key (``facts=joined([text("elig_fact_item", …), …])``), or, for a message with no
   text around its pieces, as ``parts=[…]`` (with ``separator``) under a name that labels the message
-  (``response="center_search_reply"``). Parts are rendered recursively, innermost first.
+  (``response="center_search_reply"``). Parts are rendered recursively, innermost first. A message
+  with ``parts`` never takes the domain response of its name (the handoff relay sends the text of
+  ``utter_emergency`` without that response's button).
 - Buttons whose titles are keys or parts are passed as ``choices=[choice(title, payload)]``;
-  the buttons an action passes as ``buttons`` are sent as they are.
+  the buttons an action passes as ``buttons`` are sent as they are. As in any Rasa action, the
+  values also stay in the message's metadata (``utter_action`` is the name sent).
 
 The reply locale is picked from the tracker (``bot/i18n/reply_locale.py``: a reply to "merci" or
 "Oujda" keeps the conversation's language, an explicit choice wins, a ``locale`` value overrides),
