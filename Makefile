@@ -35,7 +35,7 @@ i18n-check: $(STAMP) ## fail when a message key lacks a translation in any local
 I18N_LOCALES := ary ary_Latn ar fr
 I18N_DOMAINS = $(sort messages $(basename $(notdir $(wildcard locales/*/LC_MESSAGES/*.po))))
 
-i18n-extract: $(STAMP) ## write locales/<domain>.pot (pybabel extract: domain.yml responses, MESSAGE_KEYS)
+i18n-extract: $(STAMP) ## write locales/<domain>.pot (pybabel extract: domain.yml responses, locales/keys.yml)
 	@for d in $(I18N_DOMAINS); do \
 	  JISR_I18N_DOMAIN=$$d $(VENV)/bin/pybabel -q extract -F babel.cfg --no-location \
 	    --project jisr-assistant -o locales/$$d.pot . || exit 1; echo "locales/$$d.pot"; done

@@ -1,4 +1,4 @@
-"""Questions the forms ask, rendered here from the catalogues with their buttons.
+"""Questions the forms ask, sent by key with their buttons (the NLG renders them).
 
 Rasa's data validator reports form questions defined as domain responses as "not used in any
 story or rule"; asking through ``action_ask_<slot>`` actions keeps validation warning-free and
@@ -13,26 +13,18 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.locale import button, tracker_locale
 from bot.geo.directory import CENTER_TYPES
-from bot.i18n.render import render_text
+from bot.i18n import parts
 
 SHARE_BUTTONS = (
     ("btn_share_summary", '/inform{"share_scope": "summary"}'),
     ("btn_share_full", '/inform{"share_scope": "full"}'),
     ("btn_cancel", "/deny"),
 )
-#: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = (
-    "utter_ask_share_scope",
-    "utter_ask_center_type",
-    "utter_ask_city",
-    *(k for k, _ in SHARE_BUTTONS),
-)
 
 
 class _Ask(Action, ABC):
-    """Utters one catalogue text with buttons in the conversation's locale (abstract: not registered)."""
+    """Sends one catalogue text with its buttons (abstract: not registered)."""
 
     key = ""
     buttons: tuple[tuple[str, str], ...] = ()
@@ -46,12 +38,10 @@ class _Ask(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        locale = tracker_locale(tracker)  # a one-word answer ("Casablanca", "wakha") keeps the language
         dispatcher.utter_message(
-            text=render_text(self.key, locale),
-            buttons=[button(title, payload, locale) for title, payload in self.buttons],
+            response=self.key,
+            choices=[parts.choice(title, payload) for title, payload in self.buttons],
             json_message=dict(self.channel_hints) or None,
-            locale=locale,
         )
         return []
 

@@ -10,6 +10,9 @@
 - Sample rows (``source`` = ``sample``): the "sample data, not real centres" notice comes first and
   each such row says it is an example; unverified rows show neither opening hours nor a map pin, and
   "call to confirm" only next to a phone number.
+
+The paragraphs are parts (``bot/i18n/parts.py``) that the NLG renders in the reply locale: names of
+places and centres in every locale, distances and opening hours as values it formats.
 """
 
 from __future__ import annotations
@@ -18,13 +21,10 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from babel.numbers import format_decimal
-
 from bot.geo.directory import CENTER_TYPES, Center, CenterDirectory
-from bot.geo.gazetteer import Gazetteer
-from bot.geo.opening_hours import format_opening_hours
-from bot.i18n.catalogs import translate
-from bot.i18n.render import render_text
+from bot.geo.gazetteer import City, Gazetteer
+from bot.i18n import parts
+from bot.i18n.catalogs import LOCALES
 
 SEARCH_RADIUS_KM = 150.0
 MAX_RESULTS = 3
@@ -32,7 +32,6 @@ MAX_RESULTS = 3
 MAX_PER_GROUP = 3
 #: A shared location counts as being in a city when the city's centre is this close.
 CITY_RADIUS_KM = 25.0
-BABEL_LOCALE = {"ary": "ar_MA", "ar": "ar_MA", "ary_Latn": "fr_MA", "fr": "fr_MA"}
 #: Types whose seekers are women who may face violence: the EMF page and 8350 come first.
 WOMEN_TYPES = ("women", "violence_unit")
 #: Other centres of the place that can also help, per requested type.
@@ -47,15 +46,6 @@ ALSO_HELPS = {
 }
 #: The national lines paragraph per requested type (women's types get ``center_emf_first``).
 LINES_KEY = {"children": "center_lines_children"}
-#: Message keys this module renders (checked by ``make validate``).
-MESSAGE_KEYS = (
-    "center_results_header", "center_results_header_place", "center_result_item", "center_no_phone",
-    "center_result_item_sample", "center_result_item_unverified", "center_result_item_unverified_no_phone",
-    "center_sample_notice", "center_emf_first", "center_none_in_radius", "center_nearest_further",
-    "center_none_of_type", "center_also_helps", "center_care_units", "center_lines_children",
-    "center_lines_other", "center_overview_header", "center_overview_nearby_header", "center_type_group",
-    "center_place_location", "unit_km", *(f"center_type_{t}" for t in CENTER_TYPES),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,12 +55,6 @@ class Where:
     lat: float
     lon: float
     city_id: str = ""
-
-
-def format_km(distance: float, locale: str) -> str:
-    """ "2,4 km" / "2,4 كلم" with the locale's number format."""
-    number = format_decimal(round(distance, 1), format="#,##0.#", locale=BABEL_LOCALE.get(locale, "fr_MA"))
-    return f"{number} {translate('unit_km', locale)}"
 
 
 def map_link(lat: float, lon: float) -> str:
@@ -97,46 +81,53 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
-def render_item(center: Center, distance: float, locale: str) -> str:
+def named(place: Center | City) -> dict:
+    """A centre's or a city's name in each reply locale."""
+    return parts.by_locale({locale: place.name(locale) for locale in LOCALES})
+
+
+def center_item(center: Center, distance: float) -> dict:
     """One centre: full details for a verified row; an example or "to confirm" line otherwise."""
-    values = {"name": center.name(locale), "distance": format_km(distance, locale), "phone": center.phone}
+    values: dict = {"name": named(center), "distance": parts.km(distance), "phone": center.phone}
     if center.verified:
         values.update(
-            hours=format_opening_hours(center.hours, locale),
-            phone=center.phone or translate("center_no_phone", locale),
+            hours=parts.opening_hours(center.opening_hours),
+            phone=center.phone or parts.word("center_no_phone"),
             map=map_link(center.latitude, center.longitude),
         )
-        return render_text("center_result_item", locale, values)
+        return parts.text("center_result_item", **values)
     if center.is_sample:
-        return render_text("center_result_item_sample", locale, values)
+        return parts.text("center_result_item_sample", **values)
     if center.phone:
-        return render_text("center_result_item_unverified", locale, values)
-    return render_text("center_result_item_unverified_no_phone", locale, values)
+        return parts.text("center_result_item_unverified", **values)
+    return parts.text("center_result_item_unverified_no_phone", **values)
 
 
 class CenterReply:
     """Builds the paragraphs of one reply (each paragraph is sent as its own message by REST)."""
 
-    def __init__(self, directory: CenterDirectory, gazetteer: Gazetteer, locale: str) -> None:
+    def __init__(self, directory: CenterDirectory, gazetteer: Gazetteer) -> None:
         self.directory = directory
         self.gazetteer = gazetteer
-        self.locale = locale
 
-    def _type(self, center_type: str) -> str:
-        return translate(f"center_type_{center_type}", self.locale)
+    @staticmethod
+    def _type(center_type: str) -> dict:
+        return parts.word(f"center_type_{center_type}")
 
-    def _place(self, where: Where) -> str:
+    def _place(self, where: Where) -> dict:
         if where.city_id and where.city_id in self.gazetteer.cities:
-            return self.gazetteer.cities[where.city_id].name(self.locale)
-        return translate("center_place_location", self.locale)
+            return named(self.gazetteer.cities[where.city_id])
+        return parts.word("center_place_location")
 
-    def _text(self, key: str, **values: object) -> str:
-        return render_text(key, self.locale, values)
+    @staticmethod
+    def _text(key: str, **values: object) -> dict:
+        return parts.text(key, **values)
 
-    def _items(self, found: Sequence[tuple[Center, float]]) -> list[str]:
-        return [render_item(center, km, self.locale) for center, km in found]
+    @staticmethod
+    def _items(found: Sequence[tuple[Center, float]]) -> list[dict]:
+        return [center_item(center, km) for center, km in found]
 
-    def _lines(self, center_type: str) -> str:
+    def _lines(self, center_type: str) -> dict:
         if center_type in WOMEN_TYPES:
             return self._text("center_emf_first")
         return self._text(LINES_KEY.get(center_type, "center_lines_other"))
@@ -145,13 +136,13 @@ class CenterReply:
     def _shown(found: Sequence[tuple[Center, float]]) -> list[Center]:
         return [center for center, _ in found]
 
-    def _with_notice(self, shown: Sequence[Center], paragraphs: list[str]) -> list[str]:
+    def _with_notice(self, shown: Sequence[Center], paragraphs: list[dict]) -> list[dict]:
         """The sample notice first whenever any centre shown is a sample row."""
         if any(center.is_sample for center in shown):
             return [self._text("center_sample_notice"), *paragraphs]
         return paragraphs
 
-    def compose(self, center_type: str, where: Where) -> list[str]:
+    def compose(self, center_type: str, where: Where) -> list[dict]:
         """The reply's paragraphs for a search of ``center_type`` from ``where``."""
         if center_type not in CENTER_TYPES or center_type == "general":
             return self.overview(where)
@@ -160,7 +151,7 @@ class CenterReply:
             return self.results(center_type, where, found)
         return self.nothing_near(center_type, where)
 
-    def results(self, center_type: str, where: Where, found: Sequence[tuple[Center, float]]) -> list[str]:
+    def results(self, center_type: str, where: Where, found: Sequence[tuple[Center, float]]) -> list[dict]:
         """The nearest centres of the type; for women, the EMF page and 8350 before sample centres."""
         paragraphs = []
         if center_type in WOMEN_TYPES and any(not c.verified for c in self._shown(found)):
@@ -174,7 +165,7 @@ class CenterReply:
         paragraphs += [header, *self._items(found)]
         return self._with_notice(self._shown(found), paragraphs)
 
-    def nothing_near(self, center_type: str, where: Where) -> list[str]:
+    def nothing_near(self, center_type: str, where: Where) -> list[dict]:
         """None within the radius: name the place, the nearest further away, who else helps, the lines."""
         place = self._place(where)
         paragraphs = [
@@ -196,11 +187,11 @@ class CenterReply:
                 self._text(
                     "center_nearest_further",
                     type=self._type(center_type),
-                    distance=format_km(km, self.locale),
-                    place=city.name(self.locale) if city else center.city,
+                    distance=parts.km(km),
+                    place=named(city) if city else center.city,
                 )
             )
-            paragraphs.append(render_item(center, km, self.locale))
+            paragraphs.append(center_item(center, km))
             shown.append(center)
         else:
             paragraphs.append(self._text("center_none_of_type", type=self._type(center_type)))
@@ -225,7 +216,7 @@ class CenterReply:
                 found += self.directory.nearest(where.lat, where.lon, kind, MAX_RESULTS, CITY_RADIUS_KM)
         return found
 
-    def overview(self, where: Where) -> list[str]:
+    def overview(self, where: Where) -> list[dict]:
         """A generic social centre: the centres of the place grouped by type (else the nearest ones)."""
         if where.city_id:
             found = self.directory.in_city(where.city_id, where.lat, where.lon)
@@ -243,7 +234,9 @@ class CenterReply:
             group = [(c, km) for c, km in found if c.types[0] == kind][:MAX_PER_GROUP]
             if group:
                 paragraphs.append(
-                    "\n".join([self._text("center_type_group", type=self._type(kind)), *self._items(group)])
+                    parts.joined(
+                        [self._text("center_type_group", type=self._type(kind)), *self._items(group)]
+                    )
                 )
                 shown += self._shown(group)
         if any(kind in c.types for c in shown for kind in WOMEN_TYPES) and any(not c.verified for c in shown):

@@ -16,28 +16,15 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.center_reply import (
-    MAX_RESULTS,
-    SEARCH_RADIUS_KM,
-    CenterReply,
-    Where,
-    city_near,
-    format_km,
-    map_link,
-)
-from actions.center_reply import MESSAGE_KEYS as REPLY_KEYS
-from actions.locale import tracker_locale
+from actions.center_reply import MAX_RESULTS, SEARCH_RADIUS_KM, CenterReply, Where, city_near, map_link, named
 from bot.geo.directory import CENTER_TYPES, DIRECTORY_DIR, DirectoryHolder
-from bot.geo.gazetteer import default_gazetteer
-from bot.geo.opening_hours import MESSAGE_KEYS as HOURS_KEYS
-from bot.i18n.render import render_text
+from bot.geo.gazetteer import City, default_gazetteer
+from bot.i18n import parts
 
 logger = logging.getLogger(__name__)
-__all__ = ["MAX_RESULTS", "SEARCH_RADIUS_KM", "format_km", "map_link"]
+__all__ = ["MAX_RESULTS", "SEARCH_RADIUS_KM", "map_link"]
 #: Intents under which free text is taken as an answer to "which city?".
 CITY_ANSWER_INTENTS = ("inform", "find_center", "nlu_fallback")
-#: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = (*REPLY_KEYS, "center_city_unknown", *HOURS_KEYS)
 
 
 class _DirectoryCache:
@@ -88,14 +75,13 @@ class ActionFindCenter(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        locale = tracker_locale(tracker)  # "Casablanca" as the answer keeps a Darija conversation in Darija
         where = _location(tracker)
         if where is None:
-            dispatcher.utter_message(text=render_text("center_city_unknown", locale))
+            dispatcher.utter_message(response="center_city_unknown")
             return []
-        reply = CenterReply(DIRECTORY.get(), default_gazetteer(), locale)
+        reply = CenterReply(DIRECTORY.get(), default_gazetteer())
         paragraphs = reply.compose(tracker.get_slot("center_type") or "general", where)
-        dispatcher.utter_message(text="\n\n".join(paragraphs))
+        dispatcher.utter_message(response="center_search_reply", parts=paragraphs, separator="\n\n")
         return []
 
 
@@ -128,11 +114,9 @@ class ValidateCenterSearchForm(FormValidationAction):
         city = mentions[0][0] if mentions else gazetteer.resolve(text)
         if city:
             return {"city": city.id}
-        locale = tracker_locale(tracker)
         suggestions = gazetteer.suggest(text)
         dispatcher.utter_message(
-            text=render_text("center_city_unknown", locale),
-            buttons=[button_for_city(c.id, c.name(locale)) for c in suggestions],
+            response="center_city_unknown", choices=[button_for_city(c) for c in suggestions]
         )
         return {"city": None}
 
@@ -142,6 +126,6 @@ class ValidateCenterSearchForm(FormValidationAction):
         return {"center_type": slot_value if slot_value in CENTER_TYPES else None}
 
 
-def button_for_city(city_id: str, title: str) -> dict:
-    """A button that answers the city question with a canonical city."""
-    return {"title": title, "payload": f'/inform{{"city": "{city_id}"}}'}
+def button_for_city(city: City) -> dict:
+    """A button, titled with the city's name, that answers the city question with a canonical city."""
+    return parts.choice(named(city), f'/inform{{"city": "{city.id}"}}')

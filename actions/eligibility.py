@@ -10,6 +10,9 @@ filed in ``eligibility_answers`` (``{"programme": id, "answers": {slot: value}, 
 What the citizen already wrote is not asked again: when the check starts, the facts of her recent
 messages (``bot.eligibility.facts_from_text``) pre-fill the answers (``taken``), the check says what it
 took, and a "change" button (or "no, she is 70") corrects a wrong reading.
+
+Texts are sent by key with their values; the summaries and the outcome are made of parts
+(``bot/i18n/parts.py``) that the NLG renders in the reply locale.
 """
 
 from __future__ import annotations
@@ -22,16 +25,16 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.locale import button, tracker_locale
 from bot.eligibility.answers import STOP, Reply, check_number, correction_target, interpret, read_number
 from bot.eligibility.engine import AmountEstimate, Outcome, evaluate_programme, next_question
 from bot.eligibility.facts_from_text import FactPatternsError, merge_facts
 from bot.eligibility.loader import EligibilityError, default_programmes
-from bot.eligibility.model import DONT_KNOW, NO, OUTCOMES, YES, Programme, Question
+from bot.eligibility.model import DONT_KNOW, NO, YES, Programme, Question
 from bot.eligibility.prefill import prefill_answers
 from bot.geo.gazetteer import default_gazetteer
-from bot.i18n.catalogs import LOCALES, has_key, translate
-from bot.i18n.render import render_text
+from bot.i18n import parts
+from bot.i18n.catalogs import LOCALES
+from bot.i18n.render import direct_text
 
 logger = logging.getLogger(__name__)
 
@@ -40,31 +43,6 @@ TOPIC_PROGRAMMES = {
     "disability_card": "disability_card", "elderly_care": "elderly_admission", "social_aid": "direct_social_aid",
     "disability_schooling": "inclusive_schooling", "disability_employment": "disability_employment",
 }  # fmt: skip
-STATIC_KEYS = (
-    "btn_elig_check", "elig_intro", "elig_ask_programme", "elig_invalid_programme", "elig_invalid_yes_no",
-    "elig_invalid_number", "elig_invalid_range", "elig_invalid_negative", "elig_invalid_sum",
-    "elig_invalid_choice", "elig_correction_noted", "elig_stopped", "elig_btn_yes", "elig_btn_no",
-    "elig_btn_dont_know", "elig_btn_stop", "elig_btn_none", "elig_btn_center", "elig_value_yes",
-    "elig_value_no", "elig_value_dont_know", "elig_because", "elig_advice_header", "elig_documents_header",
-    "elig_apply_header", "elig_disclaimer", "elig_reason_default", "elig_estimate_line",
-    "elig_estimate_minimum", "elig_estimate_adults_only", "elig_estimate_unknown",
-    "elig_facts_taken", "elig_fact_item", "elig_btn_change", "elig_facts_cleared",
-    "btn_talk_human",
-    *(f"elig_outcome_{o}" for o in OUTCOMES),
-    "elig_outcome_likely_eligible_elderly_admission", "elig_outcome_likely_not_eligible_elderly_admission",
-)  # fmt: skip
-
-
-def _data_keys() -> tuple[str, ...]:
-    try:
-        return tuple(sorted({key for p in default_programmes().values() for key in p.keys}))
-    except EligibilityError as error:  # reported with file and line by `make validate`
-        logger.error("Eligibility data not loaded:\n%s", error)
-        return ()
-
-
-#: Message keys this module renders itself (checked by ``make validate``): fixed ones and the data's.
-MESSAGE_KEYS = STATIC_KEYS + _data_keys()
 
 
 def programmes() -> dict[str, Programme]:
@@ -132,38 +110,43 @@ def facts_of(tracker: Tracker) -> dict[str, Any]:
         return {}
 
 
-def stated(question: Question, value: Any, locale: str) -> str:
+#: Between the facts of a summary: the Arabic comma in Arabic script.
+FACT_SEPARATOR = parts.by_locale({"ary": "، ", "ar": "، ", "ary_Latn": ", ", "fr": ", "})
+
+
+def facts_taken(programme: Programme, taken: Mapping[str, Any]) -> dict:
+    """What the check took from the messages (the ``facts`` of ``elig_facts_taken``)."""
+    items = [stated(question, taken[question.slot]) for question in programme.questions if question.slot in taken]
+    return parts.joined(items, FACT_SEPARATOR)
+
+
+def stated(question: Question, value: Any) -> dict:
     """One answer said back as a fact ("77 ans", "sans revenu ni ressources"), not as its question."""
     key = question.said_key(value)
     if key:
-        return render_text(key, locale, {"value": value})
-    label = translate(question.label, locale)
-    return render_text(
-        "elig_fact_item", locale, {"label": label, "value": show_value(question, value, locale)}
+        return parts.text(key, value=value)
+    return parts.text("elig_fact_item", label=parts.word(question.label), value=show_value(question, value))
+
+
+def say_facts_taken(dispatcher: CollectingDispatcher, programme: Programme, taken: Mapping[str, Any]) -> None:
+    """Says what the check took from the messages, with a button to correct it."""
+    dispatcher.utter_message(
+        response="elig_facts_taken", facts=facts_taken(programme, taken), choices=[change_choice()]
     )
 
 
-def facts_summary(programme: Programme, taken: Mapping[str, Any], locale: str) -> str:
-    """What the check took from the messages, as statements in the reply locale, with how to correct it."""
-    items = [stated(q, taken[q.slot], locale) for q in programme.questions if q.slot in taken]
-    joiner = "، " if locale in ("ary", "ar") else ", "
-    return render_text("elig_facts_taken", locale, {"facts": joiner.join(items)})
-
-
-def change_button(locale: str) -> dict:
+def change_choice() -> dict:
     """Forgets what was read from the messages; the questions are asked one by one."""
-    return button("elig_btn_change", f'/inform{{"eligibility_value": "{CHANGE}"}}', locale)
+    return parts.choice("elig_btn_change", f'/inform{{"eligibility_value": "{CHANGE}"}}')
 
 
 def start_with_facts(
-    dispatcher: CollectingDispatcher, programme: Programme, facts: Mapping[str, Any], locale: str
+    dispatcher: CollectingDispatcher, programme: Programme, facts: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The stored check of ``programme``, pre-filled from ``facts``; says what it took."""
     taken = prefill_answers(programme, facts)
     if taken:
-        dispatcher.utter_message(
-            text=facts_summary(programme, taken, locale), buttons=[change_button(locale)]
-        )
+        say_facts_taken(dispatcher, programme, taken)
     return _pack(programme.id, taken, taken=list(taken), facts=dict(facts))
 
 
@@ -180,32 +163,34 @@ def _current(tracker: Tracker) -> tuple[Programme | None, dict[str, Any]]:
 
 
 def option_labels(question: Question) -> dict[str, list[str]]:
-    """Each option's label in every locale, to recognise a typed choice."""
-    return {o.value: [translate(o.text, locale) for locale in LOCALES] for o in question.options}
+    """Each option's label in every locale, to recognise a typed choice (not a reply: read directly)."""
+    return {
+        o.value: [direct_text(o.text, locale, marks=False) for locale in LOCALES] for o in question.options
+    }
 
 
-def show_value(question: Question, value: Any, locale: str) -> str:
+def show_value(question: Question, value: Any) -> dict | str:
     """An answer as the citizen reads it."""
     if value in (YES, NO, DONT_KNOW):
-        return translate(f"elig_value_{value}", locale)
+        return parts.word(f"elig_value_{value}")
     option = next((o for o in question.options if o.value == value), None)
-    return translate(option.text, locale) if option else str(value)
+    return parts.word(option.text) if option else str(value)
 
 
-def question_buttons(question: Question, locale: str) -> list[dict]:
+def question_choices(question: Question) -> list[dict]:
     """Buttons for closed answers, "I don't know" and "stop"."""
-    buttons = []
+    choices = []
     if question.type == "yes_no":
-        buttons += [button("elig_btn_yes", "/affirm", locale), button("elig_btn_no", "/deny", locale)]
+        choices += [parts.choice("elig_btn_yes", "/affirm"), parts.choice("elig_btn_no", "/deny")]
     elif question.type == "choice":
-        buttons += [
-            button(o.text, f'/inform{{"eligibility_value": "{o.value}"}}', locale) for o in question.options
+        choices += [
+            parts.choice(o.text, f'/inform{{"eligibility_value": "{o.value}"}}') for o in question.options
         ]
     elif question.type == "count":
-        buttons.append(button("elig_btn_none", '/inform{"number": "0"}', locale))
-    buttons.append(button("elig_btn_dont_know", "/dont_know", locale))
-    buttons.append(button("elig_btn_stop", f'/inform{{"eligibility_value": "{STOP}"}}', locale))
-    return buttons
+        choices.append(parts.choice("elig_btn_none", '/inform{"number": "0"}'))
+    choices.append(parts.choice("elig_btn_dont_know", "/dont_know"))
+    choices.append(parts.choice("elig_btn_stop", f'/inform{{"eligibility_value": "{STOP}"}}'))
+    return choices
 
 
 def _latest(tracker: Tracker) -> tuple[str | None, list[dict], str]:
@@ -226,7 +211,6 @@ class ActionEligibilityStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
         _, entities, _ = _latest(tracker)
         programme_id = next(
             (e.get("value") for e in entities if e.get("entity") == "eligibility_programme"), None
@@ -234,13 +218,12 @@ class ActionEligibilityStart(Action):
         if programme_id not in programmes():
             programme_id = self._recent_topic(tracker)
         programme = programmes().get(programme_id or "")
-        title = translate(programme.title, locale) if programme else ""
-        dispatcher.utter_message(text=render_text("elig_intro", locale, {"programme": title}))
+        dispatcher.utter_message(
+            response="elig_intro", programme=parts.word(programme.title) if programme else ""
+        )
         facts = facts_of(tracker)
-        if programme:
-            stored = start_with_facts(dispatcher, programme, facts, locale)
-        else:  # the facts wait for the programme the citizen chooses
-            stored = _pack(None, {}, facts=facts)
+        # without a programme yet, the facts wait for the one the citizen chooses
+        stored = start_with_facts(dispatcher, programme, facts) if programme else _pack(None, {}, facts=facts)
         return [
             SlotSet("eligibility_programme", programme.id if programme else None),
             SlotSet("eligibility_answers", stored), SlotSet("eligibility_answer", None),
@@ -279,13 +262,12 @@ class ValidateEligibilityForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if slot_value in programmes():
             facts = _stored(tracker).get("facts") or {}
-            locale = tracker_locale(tracker)
-            stored = start_with_facts(dispatcher, programmes()[slot_value], facts, locale)
+            stored = start_with_facts(dispatcher, programmes()[slot_value], facts)
             return {"eligibility_programme": slot_value, "eligibility_answers": stored}
         intent, entities, _ = _latest(tracker)
         if intent in ("goodbye",) or any(e.get("value") == STOP for e in entities):
             return {"eligibility_programme": None, "eligibility_stopped": True}
-        dispatcher.utter_message(text=render_text("elig_invalid_programme", tracker_locale(tracker)))
+        dispatcher.utter_message(response="elig_invalid_programme")
         return {"eligibility_programme": None}
 
     def validate_eligibility_answer(
@@ -295,10 +277,9 @@ class ValidateEligibilityForm(FormValidationAction):
         question = next_question(programme, answers) if programme else None
         if programme is None or question is None:
             return {"eligibility_answer": None}
-        locale = tracker_locale(tracker)
         intent, entities, text = _latest(tracker)
         if any(e.get("entity") == "eligibility_value" and e.get("value") == CHANGE for e in entities):
-            dispatcher.utter_message(text=render_text("elig_facts_cleared", locale))
+            dispatcher.utter_message(response="elig_facts_cleared")
             return {
                 "eligibility_answer": None,
                 "eligibility_answers": forget_taken(tracker, programme, answers),
@@ -307,19 +288,17 @@ class ValidateEligibilityForm(FormValidationAction):
         if reply.kind == "stop":
             return {"eligibility_answer": None, "eligibility_stopped": True}
         if reply.kind == "invalid":
-            dispatcher.utter_message(text=render_text(reply.error, locale, reply.values))
+            dispatcher.utter_message(response=reply.error, **reply.values)
             return {"eligibility_answer": None}
         answers[reply.slot] = reply.value
         if reply.kind == "correction":
-            _say_corrected(dispatcher, programme.question(reply.slot), reply.value, locale)
+            _say_corrected(dispatcher, programme.question(reply.slot), reply.value)
         extra = _more_facts(programme, answers, text)
         taken = list(_stored(tracker).get("taken") or [])
         if extra:  # "77 ans, et elle vit seule": what the reply says beyond the question is not asked
             answers.update(extra)
             taken += list(extra)
-            dispatcher.utter_message(
-                text=facts_summary(programme, extra, locale), buttons=[change_button(locale)]
-            )
+            say_facts_taken(dispatcher, programme, extra)
         return {
             "eligibility_answer": None,
             "eligibility_answers": _pack(programme.id, answers, tracker, taken=taken),
@@ -339,12 +318,9 @@ def _more_facts(programme: Programme, answers: Mapping[str, Any], text: str) -> 
     return {slot: value for slot, value in read.items() if slot not in answers}
 
 
-def _say_corrected(dispatcher: CollectingDispatcher, question: Question, value: Any, locale: str) -> None:
-    label = translate(question.label, locale)
+def _say_corrected(dispatcher: CollectingDispatcher, question: Question, value: Any) -> None:
     dispatcher.utter_message(
-        text=render_text(
-            "elig_correction_noted", locale, {"label": label, "value": show_value(question, value, locale)}
-        )
+        response="elig_correction_noted", label=parts.word(question.label), value=show_value(question, value)
     )
 
 
@@ -357,12 +333,11 @@ class ActionAskEligibilityProgramme(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
-        buttons = [
-            button(p.title, f'/check_eligibility{{"eligibility_programme": "{p.id}"}}', locale)
+        choices = [
+            parts.choice(p.title, f'/check_eligibility{{"eligibility_programme": "{p.id}"}}')
             for p in programmes().values()
         ]
-        dispatcher.utter_message(text=render_text("elig_ask_programme", locale), buttons=buttons)
+        dispatcher.utter_message(response="elig_ask_programme", choices=choices)
         return []
 
 
@@ -379,67 +354,61 @@ class ActionAskEligibilityAnswer(Action):
         question = next_question(programme, answers) if programme else None
         if question is None:
             return []
-        locale = tracker_locale(tracker)
-        values = {"min": question.minimum, "max": question.maximum}
         dispatcher.utter_message(
-            text=render_text(question.text, locale, values), buttons=question_buttons(question, locale)
+            response=question.text,
+            min=question.minimum,
+            max=question.maximum,
+            choices=question_choices(question),
         )
         return []
 
 
-def format_estimate(estimate: AmountEstimate, header: str, locale: str) -> str:
+def estimate_part(estimate: AmountEstimate, header: str) -> dict:
     """The estimated monthly amount with its breakdown, or why it cannot be estimated."""
     if estimate.amount is None:
-        return render_text("elig_estimate_unknown", locale)
-    lines = [render_text(header, locale, {"amount": estimate.amount, "year": estimate.year})]
+        return parts.text("elig_estimate_unknown")
+    lines = [parts.text(header, amount=estimate.amount, year=estimate.year)]
     for line in estimate.lines:
-        what = translate(line.text, locale)
         lines.append(
-            render_text("elig_estimate_line", locale, {"count": line.count, "unit": line.unit, "what": what})
+            parts.text("elig_estimate_line", count=line.count, unit=line.unit, what=parts.word(line.text))
         )
     if estimate.adults_only:
-        lines.append(render_text("elig_estimate_adults_only", locale, {"amount": estimate.amount}))
+        lines.append(parts.text("elig_estimate_adults_only", amount=estimate.amount))
     if estimate.minimum_applied:
-        lines.append(render_text("elig_estimate_minimum", locale, {"amount": estimate.amount}))
-    return "\n".join(lines)
+        lines.append(parts.text("elig_estimate_minimum", amount=estimate.amount))
+    return parts.joined(lines, "\n")
 
 
-def outcome_key(programme: Programme, outcome: Outcome) -> str:
-    """The programme's own wording of an outcome when it has one, else the general one.
+def outcome_keys(programme: Programme, outcome: Outcome) -> list[str]:
+    """The programme's own wording of an outcome when the catalogue has one, else the general one.
 
     Elderly admission has no national rule, only typical conditions: "likely not eligible" would state
     a rule, so that programme says "the typical conditions are not met, ask the establishment"."""
-    own = f"elig_outcome_{outcome.outcome}_{programme.id}"
-    return own if has_key(own) else f"elig_outcome_{outcome.outcome}"
+    return [f"elig_outcome_{outcome.outcome}_{programme.id}", f"elig_outcome_{outcome.outcome}"]
 
 
-def outcome_message(programme: Programme, outcome: Outcome, locale: str) -> str:
+def outcome_parts(programme: Programme, outcome: Outcome) -> list[dict]:
     """Outcome, reasons ("because …"), advice, estimate, documents, where to apply, and the disclaimer."""
-    title = translate(programme.title, locale)
-    parts = [render_text(outcome_key(programme, outcome), locale, {"programme": title})]
-    reasons = " ".join(translate(key, locale) for key in outcome.reasons)
-    parts.append(render_text("elig_because", locale, {"reasons": reasons}))
+    paragraphs = [parts.text(outcome_keys(programme, outcome), programme=parts.word(programme.title))]
+    reasons = parts.joined([parts.word(key) for key in outcome.reasons], " ")
+    paragraphs.append(parts.text("elig_because", reasons=reasons))
     if outcome.advice:
-        advice = "\n".join(f"• {translate(key, locale)}" for key in outcome.advice)
-        parts.append(render_text("elig_advice_header", locale, {"advice": advice}))
+        advice = parts.joined([parts.joined(["• ", parts.word(key)], "") for key in outcome.advice], "\n")
+        paragraphs.append(parts.text("elig_advice_header", advice=advice))
     if outcome.estimate is not None:
-        parts.append(format_estimate(outcome.estimate, programme.estimate.text, locale))
-    parts.append(
-        render_text(
-            "elig_documents_header", locale, {"documents": translate(programme.documents.text, locale)}
-        )
-    )
-    parts.append(render_text("elig_apply_header", locale, {"apply": translate(programme.apply.text, locale)}))
-    parts.append(render_text("elig_disclaimer", locale))
-    return "\n\n".join(parts)
+        paragraphs.append(estimate_part(outcome.estimate, programme.estimate.text))
+    paragraphs.append(parts.text("elig_documents_header", documents=parts.word(programme.documents.text)))
+    paragraphs.append(parts.text("elig_apply_header", apply=parts.word(programme.apply.text)))
+    paragraphs.append(parts.text("elig_disclaimer"))
+    return paragraphs
 
 
-def outcome_buttons(programme: Programme, locale: str, city: str | None = None) -> list[dict]:
+def outcome_choices(programme: Programme, city: str | None = None) -> list[dict]:
     """The nearest relevant centre (in the city the citizen named, if any) and a caseworker."""
     where = f', "city": "{city}"' if city in default_gazetteer().cities else ""
     return [
-        button("elig_btn_center", f'/find_center{{"center_type": "{programme.center_type}"{where}}}', locale),
-        button("btn_talk_human", "/talk_to_human", locale),
+        parts.choice("elig_btn_center", f'/find_center{{"center_type": "{programme.center_type}"{where}}}'),
+        parts.choice("btn_talk_human", "/talk_to_human"),
     ]
 
 
@@ -447,12 +416,14 @@ def give_outcome(
     dispatcher: CollectingDispatcher,
     programme: Programme,
     answers: Mapping[str, Any],
-    locale: str,
     city: str | None = None,
 ) -> None:
     outcome = evaluate_programme(programme, answers)
     dispatcher.utter_message(
-        text=outcome_message(programme, outcome, locale), buttons=outcome_buttons(programme, locale, city)
+        response=f"elig_outcome_{outcome.outcome}",
+        parts=outcome_parts(programme, outcome),
+        separator="\n\n",
+        choices=outcome_choices(programme, city),
     )
 
 
@@ -469,19 +440,17 @@ class ActionEligibilityResult(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
         programme, answers = _current(tracker)
         if tracker.get_slot("eligibility_stopped") or programme is None:
             dispatcher.utter_message(
-                text=render_text("elig_stopped", locale),
-                buttons=[button("btn_talk_human", "/talk_to_human", locale)],
+                response="elig_stopped", choices=[parts.choice("btn_talk_human", "/talk_to_human")]
             )
             return [
                 SlotSet("eligibility_stopped", False),
                 SlotSet("eligibility_answers", None),
                 SlotSet("eligibility_programme", None),
             ]
-        give_outcome(dispatcher, programme, answers, locale, _named_city(tracker))
+        give_outcome(dispatcher, programme, answers, _named_city(tracker))
         return []  # answers are kept so that "no, he is 70" can still correct them
 
 
@@ -494,13 +463,12 @@ class ActionEligibilityCorrect(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
         programme, answers = _current(tracker)
         _, entities, text = _latest(tracker)
         if programme and any(
             e.get("entity") == "eligibility_value" and e.get("value") == CHANGE for e in entities
         ):
-            dispatcher.utter_message(text=render_text("elig_facts_cleared", locale))
+            dispatcher.utter_message(response="elig_facts_cleared")
             return [
                 SlotSet("eligibility_answers", forget_taken(tracker, programme, answers)),
                 SlotSet("eligibility_stopped", False), FollowupAction("eligibility_form"),
@@ -514,12 +482,12 @@ class ActionEligibilityCorrect(Action):
             return []
         checked: Reply = check_number(target, number, answers)
         if checked.kind != "answer":
-            dispatcher.utter_message(text=render_text(checked.error, locale, checked.values))
+            dispatcher.utter_message(response=checked.error, **checked.values)
             return []
         answers[target.slot] = number
-        _say_corrected(dispatcher, target, number, locale)
+        _say_corrected(dispatcher, target, number)
         events: List[EventType] = [SlotSet("eligibility_answers", _pack(programme.id, answers, tracker))]
         if next_question(programme, answers) is not None:
             return [*events, SlotSet("eligibility_stopped", False), FollowupAction("eligibility_form")]
-        give_outcome(dispatcher, programme, answers, locale, _named_city(tracker))
+        give_outcome(dispatcher, programme, answers, _named_city(tracker))
         return events

@@ -20,9 +20,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.locale import button, tracker_locale
 from bot.channels.incoming import NO_TEXT_FLAG
-from bot.i18n.render import render_text
+from bot.i18n import parts
 from bot.nlu.nothing_understood import NOTHING_UNDERSTOOD
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -77,13 +76,6 @@ def previous_user_intent(tracker: Tracker) -> str | None:
     return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-#: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = (
-    "utter_no_text", "utter_fallback_suggest", "btn_none_of_these", "utter_not_understood",
-    "utter_handoff_lines_general", "intent_ask_capabilities", "intent_talk_to_human",
-)  # fmt: skip
-
-
 def _without_text(tracker: Tracker) -> bool:
     """The channel marked the latest message as having nothing readable (emoji, spaces…)."""
     user_events = [e for e in tracker.events if e.get("event") == "user"]
@@ -101,27 +93,32 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        locale = tracker_locale(tracker)
         latest = tracker.latest_message or {}
         if _without_text(tracker):
-            dispatcher.utter_message(text=render_text("utter_no_text", locale))
+            dispatcher.utter_message(response="utter_no_text")
             return [UserUtteranceReverted()]
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             dispatcher.utter_message(response="utter_fallback_human")
             return []
         if latest.get(NOTHING_UNDERSTOOD):
-            buttons = [
-                button("intent_ask_capabilities", "/ask_capabilities", locale),
-                button("intent_talk_to_human", "/talk_to_human", locale),
+            choices = [
+                parts.choice("intent_ask_capabilities", "/ask_capabilities"),
+                parts.choice("intent_talk_to_human", "/talk_to_human"),
             ]
-            dispatcher.utter_message(text=render_text("utter_not_understood", locale), buttons=buttons)
+            dispatcher.utter_message(response="utter_not_understood", choices=choices)
             return []
         ranking = latest.get("intent_ranking") or []
         suggestions = suggested_intents(ranking)
-        buttons = [button(f"intent_{name}", f"/{name}", locale) for name in suggestions]
-        buttons.append(button("btn_none_of_these", "/deny", locale))
-        text = render_text("utter_fallback_suggest", locale)
-        if danger_ranked_first(ranking):
-            text = f"{render_text('utter_handoff_lines_general', locale)}\n{text}"
-        dispatcher.utter_message(text=text, buttons=buttons)
+        choices = [parts.choice(f"intent_{name}", f"/{name}") for name in suggestions]
+        choices.append(parts.choice("btn_none_of_these", "/deny"))
+        if danger_ranked_first(ranking):  # the lines first, on the line above the question
+            lines_then_question = [
+                parts.text("utter_handoff_lines_general"),
+                parts.text("utter_fallback_suggest"),
+            ]
+            dispatcher.utter_message(
+                response="utter_fallback_suggest", parts=lines_then_question, separator="\n", choices=choices
+            )
+        else:
+            dispatcher.utter_message(response="utter_fallback_suggest", choices=choices)
         return []

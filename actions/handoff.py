@@ -22,11 +22,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.asks import _Ask
-from actions.locale import button, tracker_locale
+from actions.locale import tracker_locale
 from bot.handoff.callback_crypto import encrypt_phone
 from bot.handoff.office_hours import OfficeHours
 from bot.handoff.store import HandoffStore
-from bot.i18n.render import render_text
+from bot.i18n import parts
+from bot.i18n.catalogs import LOCALES
+from bot.i18n.render import direct_text
 from bot.privacy.phone_numbers import parse_callback_number
 from bot.privacy.redaction import PLACEHOLDERS
 from bot.settings import get_settings
@@ -59,24 +61,6 @@ LINES_BY_TOPIC = {
 SUMMARY_SLOTS = ("city", "center_type", "service_id")
 CALLBACK_BUTTONS = (("btn_callback_yes", "/affirm"), ("btn_callback_no", "/deny"))
 BABEL_LOCALE = {"fr": "fr_MA", "ar": "ar_MA", "ary": "ar_MA", "ary_Latn": "fr_MA"}
-MESSAGE_KEYS = (
-    "utter_handoff_queued",
-    "utter_handoff_still_queued",
-    "utter_handoff_danger_reminder",
-    "utter_handoff_offline",
-    "utter_handoff_busy",
-    "utter_handoff_lines_general",
-    *sorted(set(LINES_BY_TOPIC.values())),
-    "utter_ask_callback",
-    "utter_ask_callback_phone",
-    "utter_callback_phone_invalid",
-    "utter_callback_saved",
-    "utter_handoff_alerted",
-    "utter_handoff_claimed",
-    "utter_handoff_closed",
-    "utter_emergency",
-    *(key for key, _ in CALLBACK_BUTTONS),
-)
 
 
 @cache
@@ -158,6 +142,11 @@ def when_back(locale: str, now: dt.datetime) -> str:
     return format_datetime(opening, "EEEE d MMMM, HH:mm", tzinfo=opening.tzinfo, locale=BABEL_LOCALE[locale])
 
 
+def when_back_text(now: dt.datetime) -> dict:
+    """The next opening time for the NLG, written for each reply locale."""
+    return parts.by_locale({locale: when_back(locale, now) for locale in LOCALES})
+
+
 class ActionHandoff(Action):
     """Queues a live handoff, or falls back to the callback offer when nobody can take it."""
 
@@ -174,11 +163,7 @@ class ActionHandoff(Action):
             place = store.queue_place(existing.id)
             if place.position:
                 dispatcher.utter_message(
-                    text=render_text(
-                        "utter_handoff_still_queued",
-                        locale,
-                        {"position": place.position, "minutes": place.wait_minutes},
-                    )
+                    response="utter_handoff_still_queued", position=place.position, minutes=place.wait_minutes
                 )
             return [SlotSet("handoff_active", True), SlotSet("handoff_id", str(existing.id))]
         now = dt.datetime.now(dt.timezone.utc)
@@ -200,12 +185,10 @@ class ActionHandoff(Action):
         )
         place = store.queue_place(handoff.id)
         dispatcher.utter_message(
-            text=render_text(
-                "utter_handoff_queued", locale, {"position": place.position, "minutes": place.wait_minutes}
-            )
+            response="utter_handoff_queued", position=place.position, minutes=place.wait_minutes
         )
         if priority == "urgent":
-            dispatcher.utter_message(text=render_text("utter_handoff_danger_reminder", locale))
+            dispatcher.utter_message(response="utter_handoff_danger_reminder")
         logger.info("Handoff %s queued (topic %s, priority %s, scope %s)", handoff.id, topic, priority, scope)
         events: List[EventType] = [SlotSet("handoff_active", True), SlotSet("handoff_id", str(handoff.id))]
         if tracker.active_loop.get("name"):
@@ -222,21 +205,16 @@ class ActionOfferCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
         now = dt.datetime.now(dt.timezone.utc)
         if office_hours().is_open(now):
-            dispatcher.utter_message(text=render_text("utter_handoff_busy", locale))
+            dispatcher.utter_message(response="utter_handoff_busy")
         else:
-            dispatcher.utter_message(
-                text=render_text("utter_handoff_offline", locale, {"when": when_back(locale, now)})
-            )
+            dispatcher.utter_message(response="utter_handoff_offline", when=when_back_text(now))
         topic, _ = conversation_topic(tracker)
+        dispatcher.utter_message(response=LINES_BY_TOPIC.get(topic, "utter_handoff_lines_general"))
         dispatcher.utter_message(
-            text=render_text(LINES_BY_TOPIC.get(topic, "utter_handoff_lines_general"), locale)
-        )
-        dispatcher.utter_message(
-            text=render_text("utter_ask_callback", locale),
-            buttons=[button(title, payload, locale) for title, payload in CALLBACK_BUTTONS],
+            response="utter_ask_callback",
+            choices=[parts.choice(title, payload) for title, payload in CALLBACK_BUTTONS],
         )
         return []
 
@@ -262,7 +240,7 @@ class ValidateCallbackForm(FormValidationAction):
         locale = tracker_locale(tracker)
         phone = parse_callback_number(str(value or ""))
         if phone is None:
-            dispatcher.utter_message(text=render_text("utter_callback_phone_invalid", locale))
+            dispatcher.utter_message(response="utter_callback_phone_invalid")
             return {"callback_phone": None}
         topic, priority = conversation_topic(tracker)
         scope = tracker.get_slot("share_scope") or "summary"
@@ -291,11 +269,8 @@ class ActionCallbackSaved(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        locale = tracker_locale(tracker)
         now = dt.datetime.now(dt.timezone.utc)
-        dispatcher.utter_message(
-            text=render_text("utter_callback_saved", locale, {"when": when_back(locale, now)})
-        )
+        dispatcher.utter_message(response="utter_callback_saved", when=when_back_text(now))
         return [SlotSet("callback_phone", None)]
 
 
@@ -316,8 +291,7 @@ class ActionRelayToCaseworker(Action):
             logger.warning("handoff_id slot names another conversation's handoff; relay refused")
             handoff = None
         if handoff is None or handoff.status == "closed":
-            locale = tracker_locale(tracker)
-            dispatcher.utter_message(text=render_text("utter_handoff_closed", locale))
+            dispatcher.utter_message(response="utter_handoff_closed")
             return [SlotSet("handoff_active", False), SlotSet("handoff_id", None)]
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
@@ -331,9 +305,9 @@ class ActionRelayToCaseworker(Action):
         if danger:
             locale = tracker_locale(tracker)
             for key in ("utter_emergency", "utter_handoff_alerted"):
-                reply = render_text(key, locale)
-                dispatcher.utter_message(text=reply)
-                store.add_bot_message(handoff.id, reply)
+                # the text alone, without the buttons of the domain's utter_emergency (a person is here)
+                dispatcher.utter_message(response=key, parts=[parts.text(key)])
+                store.add_bot_message(handoff.id, direct_text(key, locale))  # the console's copy
             logger.warning("Danger signal during handoff %s: console alerted", handoff.id)
         return []
 
@@ -363,9 +337,7 @@ class ActionHandoffClaimed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         name = next(tracker.get_latest_entity_values("caseworker_name"), None) or "—"
-        dispatcher.utter_message(
-            text=render_text("utter_handoff_claimed", tracker_locale(tracker), {"name": name})
-        )
+        dispatcher.utter_message(response="utter_handoff_claimed", name=name)
         return []
 
 
@@ -378,5 +350,5 @@ class ActionHandoffClosed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        dispatcher.utter_message(text=render_text("utter_handoff_closed", tracker_locale(tracker)))
+        dispatcher.utter_message(response="utter_handoff_closed")
         return [SlotSet("handoff_active", False), SlotSet("handoff_id", None), SlotSet("share_scope", None)]

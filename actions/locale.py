@@ -1,10 +1,9 @@
-"""Reply locale and translated texts inside the action server (same catalogues as the NLG)."""
+"""The conversation's locale inside the action server (what a record such as a handoff is filed under)."""
 
 from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from bot.i18n.catalogs import translate
 from bot.i18n.reply_locale import Step, conversation_locale
 
 
@@ -23,8 +22,3 @@ def tracker_locale(tracker: Tracker) -> str:
         if event.get("event") in ("user", "slot")
     )
     return conversation_locale(tracker.slots, history, (tracker.latest_message or {}).get("text") or "")
-
-
-def button(title_key: str, payload: str, locale: str) -> dict:
-    """A button whose title is translated now (buttons added by actions bypass the NLG)."""
-    return {"title": translate(title_key, locale), "payload": payload}

@@ -14,14 +14,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.locale import button, tracker_locale
-from bot.i18n.render import render_text
+from bot.i18n import parts
+from bot.i18n.catalogs import LOCALES
 from bot.services.catalogue import Catalogue, Service, default_catalogue
 from bot.services.search import DEFAULT_THRESHOLD, ServiceIndex, build_index
 
 logger = logging.getLogger(__name__)
-#: Message keys this module renders itself (checked by ``make validate``).
-MESSAGE_KEYS = ("utter_services_menu", "services_of_topic", "service_sheet", "btn_menu")
 
 
 @lru_cache(maxsize=1)
@@ -37,46 +35,45 @@ def _topic_title(catalogue: Catalogue, topic: str, locale: str) -> str:
     )
 
 
-def service_sheet(service: Service, locale: str) -> str:
-    """Everything the citizen needs about one service, with its source."""
-    values = {
-        field: service.field(field, locale) for field in ("title", "summary", "how", "documents", "where")
-    }
-    return render_text(
-        "service_sheet", locale, {**values, "source": service.source, "checked": service.checked}
-    )
+def topic_title(catalogue: Catalogue, topic: str) -> dict:
+    """An area's title in each reply locale (the services catalogue has its own translations)."""
+    return parts.by_locale({locale: _topic_title(catalogue, topic, locale) for locale in LOCALES})
 
 
-def show_menu(dispatcher: CollectingDispatcher, catalogue: Catalogue, locale: str) -> None:
+def service_field(service: Service, field: str, limit: int | None = None) -> dict:
+    """A field of a service's sheet in each reply locale."""
+    return parts.by_locale({locale: service.field(field, locale)[:limit] for locale in LOCALES})
+
+
+def service_choice(service: Service) -> dict:
+    """A button that opens a service's sheet."""
+    return parts.choice(service_field(service, "title", 60), f'/ask_services{{"service_id": "{service.id}"}}')
+
+
+def show_menu(dispatcher: CollectingDispatcher, catalogue: Catalogue) -> None:
     """The main areas as buttons."""
-    buttons = [
-        {
-            "title": _topic_title(catalogue, topic, locale),
-            "payload": f'/ask_services{{"service_topic": "{topic}"}}',
-        }
+    choices = [
+        parts.choice(topic_title(catalogue, topic), f'/ask_services{{"service_topic": "{topic}"}}')
         for topic in catalogue.topics
         if catalogue.by_topic(topic)
     ]
-    dispatcher.utter_message(text=render_text("utter_services_menu", locale), buttons=buttons)
+    dispatcher.utter_message(response="utter_services_menu", choices=choices)
 
 
-def show_service(
-    dispatcher: CollectingDispatcher, service: Service, locale: str, others: List[Service]
-) -> None:
-    """One service's sheet, with other likely services and the menu as buttons."""
-    buttons = [
-        {
-            "title": other.field("title", locale)[:60],
-            "payload": f'/ask_services{{"service_id": "{other.id}"}}',
-        }
-        for other in others
-    ]
-    buttons.append(button("btn_menu", "/ask_services", locale))
-    dispatcher.utter_message(text=service_sheet(service, locale), buttons=buttons)
+def show_service(dispatcher: CollectingDispatcher, service: Service, others: List[Service]) -> None:
+    """One service's sheet, with its source, and other likely services and the menu as buttons."""
+    choices = [service_choice(other) for other in others]
+    choices.append(parts.choice("btn_menu", "/ask_services"))
+    fields = {
+        field: service_field(service, field) for field in ("title", "summary", "how", "documents", "where")
+    }
+    dispatcher.utter_message(
+        response="service_sheet", **fields, source=service.source, checked=service.checked, choices=choices
+    )
 
 
 def answer_by_search(
-    dispatcher: CollectingDispatcher, text: str, locale: str, threshold: float = DEFAULT_THRESHOLD
+    dispatcher: CollectingDispatcher, text: str, threshold: float = DEFAULT_THRESHOLD
 ) -> str | None:
     """Shows the best service for a free-text question; ``None`` when the question is a general one or the
     search is not sure (the caller shows the menu)."""
@@ -85,7 +82,7 @@ def answer_by_search(
     if route.menu:
         return None
     best = catalogue.services[route.hits[0].service_id]
-    show_service(dispatcher, best, locale, [catalogue.services[h.service_id] for h in route.hits[1:]])
+    show_service(dispatcher, best, [catalogue.services[h.service_id] for h in route.hits[1:]])
     return best.id
 
 
@@ -98,32 +95,26 @@ class ActionServices(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        locale = tracker_locale(tracker)
         catalogue = default_catalogue()
         entities = {
             e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities", [])
         }
         service = catalogue.services.get(str(entities.get("service_id")))
         if service:
-            show_service(dispatcher, service, locale, [])
+            show_service(dispatcher, service, [])
             return [SlotSet("service_id", service.id)]
         topic = entities.get("service_topic")
         if topic in catalogue.topics:
-            buttons = [
-                {
-                    "title": s.field("title", locale)[:60],
-                    "payload": f'/ask_services{{"service_id": "{s.id}"}}',
-                }
-                for s in catalogue.by_topic(topic)
-            ]
-            buttons.append(button("btn_menu", "/ask_services", locale))
-            text = render_text("services_of_topic", locale, {"topic": _topic_title(catalogue, topic, locale)})
-            dispatcher.utter_message(text=text, buttons=buttons)
+            choices = [service_choice(s) for s in catalogue.by_topic(topic)]
+            choices.append(parts.choice("btn_menu", "/ask_services"))
+            dispatcher.utter_message(
+                response="services_of_topic", topic=topic_title(catalogue, topic), choices=choices
+            )
             return []
         text = (tracker.latest_message or {}).get("text") or ""
         if not text.startswith("/"):
-            found = answer_by_search(dispatcher, text, locale)
+            found = answer_by_search(dispatcher, text)
             if found:
                 return [SlotSet("service_id", found)]
-        show_menu(dispatcher, catalogue, locale)
+        show_menu(dispatcher, catalogue)
         return []

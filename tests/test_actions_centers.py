@@ -11,12 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.centers as centers_module
 from actions.center_reply import SEARCH_RADIUS_KM
-from actions.centers import ActionFindCenter, ValidateCenterSearchForm, _DirectoryCache, format_km, map_link
+from actions.centers import ActionFindCenter, ValidateCenterSearchForm, _DirectoryCache, map_link
 from bot.geo.directory import COLUMNS, haversine_km, load_directory
 from bot.geo.gazetteer import default_gazetteer
 from bot.i18n.bidi import strip_bidi_marks
 from bot.i18n.catalogs import translate
 from bot.i18n.render import fill
+from bot.nlg import format_km
+from tests.nlg_support import sent
 
 LOCALE_SLOTS = {
     "fr": {"language": "fr"},
@@ -34,9 +36,9 @@ def _tracker(slots: dict, text: str = "") -> Tracker:
 
 def _find(slots: dict) -> list[str]:
     """The reply's paragraphs (the REST channel sends each as its own message)."""
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionFindCenter().run(dispatcher, _tracker(slots), {}))
-    (message,) = dispatcher.messages
+    dispatcher, tracker = CollectingDispatcher(), _tracker(slots)
+    asyncio.run(ActionFindCenter().run(dispatcher, tracker, {}))
+    (message,) = sent(dispatcher.messages, tracker)
     return strip_bidi_marks(message["text"]).split("\n\n")
 
 
@@ -243,9 +245,9 @@ def test_distance_is_formatted_for_the_locale():
 
 
 def _validate_city(value, locale="fr"):
-    dispatcher = CollectingDispatcher()
-    result = ValidateCenterSearchForm().validate_city(value, dispatcher, _tracker({"language": locale}), {})
-    return result, dispatcher.messages
+    dispatcher, tracker = CollectingDispatcher(), _tracker({"language": locale})
+    result = ValidateCenterSearchForm().validate_city(value, dispatcher, tracker, {})
+    return result, sent(dispatcher.messages, tracker)
 
 
 def test_city_answers_in_any_spelling_are_accepted():
@@ -290,14 +292,14 @@ def test_a_city_name_alone_or_a_button_after_it_keeps_the_conversation_language(
     unknown.events = events
     dispatcher = CollectingDispatcher()
     ValidateCenterSearchForm().validate_city("Oujdaville", dispatcher, unknown, {})
-    assert dispatcher.messages[0]["text"] == translate("center_city_unknown", "ary_Latn")
+    assert sent(dispatcher.messages, unknown)[0]["text"] == translate("center_city_unknown", "ary_Latn")
 
     for text in ("Oujda", '/inform{"city": "oujda"}'):  # typed alone, or the suggestion's button
         answer = _tracker({**slots, "city": "oujda"}, text)
         answer.events = [*events, {"event": "user", "text": text}]
         dispatcher = CollectingDispatcher()
         asyncio.run(ActionFindCenter().run(dispatcher, answer, {}))
-        paragraphs = dispatcher.messages[0]["text"].split("\n\n")
+        paragraphs = sent(dispatcher.messages, answer)[0]["text"].split("\n\n")
         assert paragraphs[0] == translate("center_sample_notice", "ary_Latn")
         assert paragraphs[1] == _t(
             "center_results_header_place",
@@ -309,4 +311,4 @@ def test_a_city_name_alone_or_a_button_after_it_keeps_the_conversation_language(
     chosen.events = [*events, {"event": "user", "text": "Oujda"}]
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionFindCenter().run(dispatcher, chosen, {}))
-    assert dispatcher.messages[0]["text"].startswith(translate("center_sample_notice", "fr"))
+    assert sent(dispatcher.messages, chosen)[0]["text"].startswith(translate("center_sample_notice", "fr"))

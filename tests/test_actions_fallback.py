@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.fallback import ActionFallback, suggested_intents
 from bot.i18n.bidi import strip_bidi_marks
 from bot.i18n.catalogs import translate
+from tests.nlg_support import sent
 
 
 def _user(text, intent, ranking=()):
@@ -31,7 +32,7 @@ def _tracker(events, slots=None):
 def _run(tracker):
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionFallback().run(dispatcher, tracker, {}))
-    return dispatcher.messages, events
+    return sent(dispatcher.messages, tracker), events
 
 
 RANKING = [
@@ -61,7 +62,7 @@ def test_second_miss_in_a_row_offers_a_human():
         _user("abc", "nlu_fallback", RANKING),
     ]
     messages, returned = _run(_tracker(events))
-    assert [m["response"] for m in messages] == ["utter_fallback_human"]
+    assert [m["utter_action"] for m in messages] == ["utter_fallback_human"]
     assert returned == []
 
 

@@ -82,26 +82,31 @@ def test_translator_notes_are_carried_into_the_template(locales):
     assert found[0][3] == ["Greeting"] and found[1][3] == []
 
 
-def test_python_extractor_reads_computed_message_keys_of_a_real_module():
-    source = (ROOT / "actions" / "centers.py").read_bytes()
-    handle = io.BytesIO(source)
-    handle.name = str(ROOT / "actions" / "centers.py")
-    found = list(extract.extract_message_keys(handle, [], [], {}))
+def test_declared_keys_extractor_reads_keys_yml_and_the_content_it_names():
+    handle = io.BytesIO((ROOT / "locales" / "keys.yml").read_bytes())
+    handle.name = str(ROOT / "locales" / "keys.yml")
+    found = list(extract.extract_declared_keys(handle, [], [], {}))
     keys = {key: line for line, _, key, _ in found}
-    assert "center_results_header" in keys and "center_type_women" in keys  # literal and computed keys
+    assert "center_results_header" in keys and "center_type_women" in keys  # listed, one per type
     assert keys["center_results_header"] > 1
+    assert "elig_title_elderly_admission" in keys  # from data/eligibility
 
 
-def test_python_extractor_ignores_modules_without_message_keys():
-    handle = io.BytesIO(b"X = 1\n")
-    handle.name = str(ROOT / "bot" / "__init__.py")
-    assert list(extract.extract_message_keys(handle, [], [], {})) == []
+def test_declared_keys_extractor_keeps_each_key_in_its_catalogue_domain(locales, tmp_path):
+    keys_file = tmp_path / "keys.yml"
+    keys_file.write_text("keys:\n  a:\n    - utter_greet\n    - utter_handoff_queued\n", encoding="utf-8")
+    handle = io.BytesIO(keys_file.read_bytes())
+    handle.name = str(keys_file)
+    options = {"domain": "handoff", "locales_dir": str(locales), "root": str(tmp_path)}
+    assert [(line, key) for line, _, key, _ in extract.extract_declared_keys(handle, [], [], options)] == [
+        (4, "utter_handoff_queued")
+    ]
 
 
 def test_pybabel_extract_with_the_project_mapping_finds_every_required_key(tmp_path):
     """The real command of `make i18n-extract`: every key `make validate` requires is in a template."""
     from bot.i18n.catalogs import catalog_domains
-    from bot.i18n.check import action_keys, domain_keys
+    from bot.i18n.keys import used_keys
 
     keys: set[str] = set()
     for domain in catalog_domains():
@@ -114,7 +119,7 @@ def test_pybabel_extract_with_the_project_mapping_finds_every_required_key(tmp_p
         keys |= {
             line[7:-1] for line in out.read_text(encoding="utf-8").splitlines() if line.startswith('msgid "')
         }
-    required = set(domain_keys(ROOT / "domain.yml")) | set(action_keys())
+    required = set(used_keys(ROOT))
     assert required - keys == set()
 
 

@@ -19,6 +19,7 @@ from actions.eligibility import (
 )
 from bot.i18n.bidi import strip_bidi_marks
 from bot.i18n.catalogs import translate
+from tests.nlg_support import sent
 
 DOMAIN = {"forms": {"eligibility_form": {"required_slots": ["eligibility_programme", "eligibility_answer"]}}}
 
@@ -40,13 +41,13 @@ def tracker(programme: str | None, answers: dict | None, *, intent: str = "infor
 def run(action, t: Tracker) -> tuple[list, list]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, DOMAIN))
-    return events, dispatcher.messages
+    return events, sent(dispatcher.messages, t)
 
 
 def validate(t: Tracker, value: str) -> tuple[dict, list]:
     dispatcher = CollectingDispatcher()
     result = ValidateEligibilityForm().validate_eligibility_answer(value, dispatcher, t, DOMAIN)
-    return result, [strip_bidi_marks(m["text"]) for m in dispatcher.messages]
+    return result, [strip_bidi_marks(m["text"]) for m in sent(dispatcher.messages, t)]
 
 
 def test_the_form_files_an_answer_and_asks_the_next_question() -> None:

@@ -17,7 +17,7 @@ from actions.eligibility import (
     ActionEligibilityResult,
     ActionEligibilityStart,
     ValidateEligibilityForm,
-    facts_summary,
+    facts_taken,
     programmes,
     recent_texts,
     stated,
@@ -25,6 +25,8 @@ from actions.eligibility import (
 from bot.i18n.bidi import strip_bidi_marks
 from bot.i18n.catalogs import LOCALES, translate
 from bot.i18n.render import render_text
+from bot.nlg import render_value
+from tests.nlg_support import sent
 
 DOMAIN = {"forms": {"eligibility_form": {"required_slots": ["eligibility_programme", "eligibility_answer"]}}}
 ELDERLY = '/check_eligibility{"eligibility_programme": "elderly_admission"}'
@@ -45,7 +47,7 @@ def make_tracker(slots: dict[str, Any], latest_text: str, events: list[dict], *,
 def run(action, t: Tracker) -> tuple[list, list]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, DOMAIN))
-    return events, dispatcher.messages
+    return events, sent(dispatcher.messages, t)
 
 
 def summary(locale: str, *items: tuple[str, int | None]) -> str:
@@ -134,7 +136,7 @@ def test_change_forgets_what_was_taken_and_keeps_what_was_answered() -> None:
     result = ValidateEligibilityForm().validate_eligibility_answer(CHANGE, dispatcher, t, DOMAIN)
     assert result["eligibility_answers"]["answers"] == {"rsu_registered": "yes"}
     assert "taken" not in result["eligibility_answers"]
-    assert dispatcher.messages[0]["text"] == translate("elig_facts_cleared", "fr")
+    assert sent(dispatcher.messages, t)[0]["text"] == translate("elig_facts_cleared", "fr")
 
 
 def test_a_spoken_correction_of_a_taken_age() -> None:
@@ -166,10 +168,9 @@ def test_a_programme_chosen_later_is_filled_from_the_facts() -> None:
         "direct_social_aid", dispatcher, t, DOMAIN
     )
     assert result["eligibility_answers"]["answers"] == {"rsu_registered": "yes", "children_0_5": 2}
-    assert dispatcher.messages[0]["text"] == summary(
-        "fr", ("elig_said_rsu_registered_yes", None), ("elig_said_children_0_5_other", 2)
-    )
-    assert "foyer inscrit au RSU, 2 enfants de 0 à 5 ans" in dispatcher.messages[0]["text"]
+    text = strip_bidi_marks(sent(dispatcher.messages, t)[0]["text"])
+    assert text == summary("fr", ("elig_said_rsu_registered_yes", None), ("elig_said_children_0_5_other", 2))
+    assert "foyer inscrit au RSU, 2 enfants de 0 à 5 ans" in text
 
 
 def test_everything_said_gives_the_outcome_with_the_city_and_change_restarts_it() -> None:
@@ -217,7 +218,7 @@ def test_a_reply_that_says_more_than_asked_fills_the_other_questions() -> None:
         "answers": {"age": 77, "family_support": "no", "resources": "no"},
         "taken": ["family_support", "resources"],
     }
-    assert strip_bidi_marks(dispatcher.messages[0]["text"]) == summary(
+    assert strip_bidi_marks(sent(dispatcher.messages, t)[0]["text"]) == summary(
         "fr", ("elig_said_family_support_no", None), ("elig_said_resources_no", None)
     )
 
@@ -236,7 +237,7 @@ STATED = {
 def test_the_summary_states_what_was_taken(locale: str) -> None:
     elderly = programmes()["elderly_admission"]
     text = strip_bidi_marks(
-        facts_summary(elderly, {"age": 77, "family_support": "no", "resources": "no"}, locale)
+        render_value(facts_taken(elderly, {"age": 77, "family_support": "no", "resources": "no"}), locale)
     )
     assert STATED[locale] in text
     for question in elderly.questions:
@@ -254,7 +255,7 @@ def test_every_answer_the_check_can_take_is_stated_not_asked(locale: str) -> Non
             for value in values:
                 key = question.said_key(value)
                 assert key, f"{programme.id}.{question.slot}={value} has no statement"
-                said = strip_bidi_marks(stated(question, value, locale))
+                said = strip_bidi_marks(render_value(stated(question, value), locale))
                 assert said and not re.search(r"[?؟:]", said), f"{programme.id}.{question.slot}: {said}"
                 assert translate(question.label, locale) != said
                 if isinstance(value, int) and value > 1:

@@ -9,6 +9,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.i18n.bidi import RLM, strip_bidi_marks
 from bot.i18n.catalogs import translate
+from bot.i18n.render import render_text
 from bot.nlg import BabelNaturalLanguageGenerator
 
 DOMAIN = Domain.load("domain.yml")
@@ -94,3 +95,41 @@ def test_a_first_short_message_is_answered_in_its_detected_language():
     assert _reply(_conversation(("merci", {"language": "fr", "script": "Latn"}))) == translate(
         "utter_thank", "fr"
     )
+
+
+def test_an_action_sends_a_catalogue_key_with_its_values():
+    response = _generate("utter_handoff_claimed", {"language": "ar"}, name="Salma", text=None, buttons=[])
+    assert response["text"] == render_text("utter_handoff_claimed", "ar", {"name": "Salma"})
+    assert response["locale"] == "ar"
+
+
+def test_parts_are_rendered_innermost_first_in_the_reply_locale():
+    from bot.i18n import parts
+
+    facts = parts.joined(
+        [parts.text("elig_fact_item", label=parts.word("elig_label_age"), value=70)],
+        parts.by_locale({"ary": "، ", "ar": "، ", "ary_Latn": ", ", "fr": ", "}),
+    )
+    response = _generate("elig_facts_taken", {"language": "fr"}, facts=facts)
+    item = render_text("elig_fact_item", "fr", {"label": translate("elig_label_age", "fr"), "value": 70})
+    assert response["text"] == render_text("elig_facts_taken", "fr", {"facts": item})
+
+
+def test_composed_parts_bypass_a_domain_response_of_the_same_name_and_choices_become_buttons():
+    from bot.i18n import parts
+
+    response = _generate(
+        "utter_emergency",
+        {"language": "fr"},
+        parts=[parts.text("utter_emergency"), parts.km(2.44)],
+        separator="\n",
+        choices=[
+            parts.choice("btn_menu", "/ask_services"),
+            parts.choice(parts.by_locale({"fr": "Oujda"}), "/x"),
+        ],
+    )
+    assert response["text"] == f"{translate('utter_emergency', 'fr')}\n2,4 km"
+    assert response["buttons"] == [
+        {"title": translate("btn_menu", "fr"), "payload": "/ask_services"},
+        {"title": "Oujda", "payload": "/x"},
+    ]

@@ -5,7 +5,6 @@ import pytest
 
 from bot.geo.directory import DirectoryError, read_directory
 from bot.geo.opening_hours import (
-    MESSAGE_KEYS,
     OpeningHours,
     OpeningHoursError,
     Rule,
@@ -14,6 +13,7 @@ from bot.geo.opening_hours import (
 )
 from bot.i18n.bidi import LRI, PDI, RLM
 from bot.i18n.catalogs import LOCALES, has_key, translate
+from bot.i18n.keys import key_groups
 from bot.i18n.render import render_text
 
 MO, TU, WE, TH, FR, SA, SU = range(7)
@@ -128,7 +128,7 @@ def _range(first: str, last: str, locale: str) -> str:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_hours_key_is_translated_in_every_locale(locale):
-    assert all(has_key(key, locale) for key in MESSAGE_KEYS)
+    assert all(has_key(key, locale) for key in key_groups()["opening_hours"])
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -48,8 +48,8 @@ from bot.channels.settings import http_timeout, read_settings
 from bot.channels.store import ChannelStore, Claim, ClaimState, channel_store
 from bot.channels.text_split import split_text, utf16_length
 from bot.channels.webhook import WebhookRejected, acknowledged, json_object, read_body
-from bot.i18n.catalogs import DEFAULT_LOCALE, translate
-from bot.i18n.render import render_text
+from bot.i18n.catalogs import DEFAULT_LOCALE
+from bot.i18n.render import direct_text
 from bot.privacy.erase_hooks import register_erase_hook
 
 logger = logging.getLogger(__name__)
@@ -75,8 +75,6 @@ COMMANDS = {
 COMMAND_MENU_LOCALES = {None: DEFAULT_LOCALE, "ar": "ar", "fr": "fr"}
 NOT_READABLE_KEY = "channel_text_and_location_only"
 SHARE_LOCATION_KEY = "channel_share_location"
-#: Message keys the channel renders itself (all in locales/*/LC_MESSAGES/channels.po).
-MESSAGE_KEYS = (NOT_READABLE_KEY, SHARE_LOCATION_KEY, *(f"tg_command_{c}" for c in COMMANDS))
 SETTINGS = {
     "token": ("TELEGRAM_TOKEN", None),
     "webhook_secret": ("TELEGRAM_WEBHOOK_SECRET", None),
@@ -208,8 +206,9 @@ class TelegramOutput(OutputChannel):
         if isinstance(custom, dict) and custom.get("request_location"):
             message = {k: v for k, v in message.items() if k != "custom"}
             locale = message.get("locale") or custom.get("locale") or DEFAULT_LOCALE
+            share = direct_text(SHARE_LOCATION_KEY, locale, marks=False)
             keyboard = ReplyKeyboardMarkup(
-                [[KeyboardButton(translate(SHARE_LOCATION_KEY, locale), request_location=True)]],
+                [[KeyboardButton(share, request_location=True)]],
                 resize_keyboard=True,
                 one_time_keyboard=True,
             )
@@ -218,7 +217,7 @@ class TelegramOutput(OutputChannel):
             else:  # the text carries inline buttons: the keyboard comes with its own short message
                 await super().send_response(recipient_id, message)
                 message = {}
-                await self._send(recipient_id, translate(SHARE_LOCATION_KEY, locale), keyboard)
+                await self._send(recipient_id, share, keyboard)
         if message:
             await super().send_response(recipient_id, message)
 
@@ -339,7 +338,7 @@ class TelegramInput(InputChannel):
         """The command menu in Darija (default), Arabic and French; the webhook if a URL is set."""
         assert self.bot is not None and self.settings is not None
         for language, locale in COMMAND_MENU_LOCALES.items():
-            commands = [BotCommand(c, translate(f"tg_command_{c}", locale)) for c in COMMANDS]
+            commands = [BotCommand(c, direct_text(f"tg_command_{c}", locale, marks=False)) for c in COMMANDS]
             await with_retries(
                 lambda commands=commands, language=language: self.bot.set_my_commands(
                     commands, language_code=language
@@ -436,7 +435,7 @@ class TelegramInput(InputChannel):
         output = TelegramOutput(self.bot, self.store, self.policy)
         if incoming.text is None:
             locale = await conversation_locale(request.app, sender_id, incoming.app_language)
-            await output.send_text_message(sender_id, render_text(NOT_READABLE_KEY, locale))
+            await output.send_text_message(sender_id, direct_text(NOT_READABLE_KEY, locale))
             return acknowledged("not readable")
         if claim.taken_over and await already_stored(request.app, sender_id, f"tg-{update_id}"):
             return acknowledged("duplicate")  # stored by an instance that died before recording it done

@@ -16,7 +16,8 @@ from sanic import response
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse
 
-from bot.i18n.catalogs import DEFAULT_LOCALE, LOCALES, RTL_LOCALES, translate
+from bot.i18n.catalogs import DEFAULT_LOCALE, LOCALES, RTL_LOCALES
+from bot.i18n.render import direct_text
 
 ASSETS = Path(__file__).resolve().parent / "webchat_assets"
 #: The files a browser may fetch, with their content types (nothing else in the folder is served).
@@ -42,8 +43,6 @@ PAGE_KEYS = {
     "assistant": "webchat_assistant",
     "language_label": "webchat_language_label",
 }
-#: Keys rendered here, for ``make i18n-check`` and extraction.
-MESSAGE_KEYS = tuple(PAGE_KEYS.values())
 LANGUAGE_NAMES = {"ary": "الدارجة", "ary_Latn": "Darija", "ar": "العربية", "fr": "Français"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -67,7 +66,7 @@ def safe_exit_url(url: str) -> str:
 
 def render_page(requested_locale: str | None, exit_url: str) -> str:
     locale = page_locale(requested_locale)
-    words = {name: escape(translate(key, locale)) for name, key in PAGE_KEYS.items()}
+    words = {name: escape(direct_text(key, locale, marks=False)) for name, key in PAGE_KEYS.items()}
     links = " ".join(
         f'<a href="?lang={code}" lang="{code.split("_")[0]}" hreflang="{code.split("_")[0]}"'
         + (' aria-current="page"' if code == locale else "")

@@ -37,8 +37,8 @@ from bot.channels.settings import http_timeout, read_settings
 from bot.channels.store import ChannelStore, Claim, ClaimState, channel_store, contact_event_id
 from bot.channels.text_split import split_text, split_with_short_tail
 from bot.channels.webhook import WebhookRejected, acknowledged, json_object, read_body
-from bot.i18n.catalogs import DEFAULT_LOCALE, translate
-from bot.i18n.render import render_text
+from bot.i18n.catalogs import DEFAULT_LOCALE
+from bot.i18n.render import direct_text
 from bot.privacy.erase_hooks import register_erase_hook
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,6 @@ THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
 IGNORED_TYPES = frozenset({"reaction", "system", "request_welcome"})
 NOT_READABLE_KEY = "channel_text_and_location_only"
 LIST_BUTTON_KEY = "channel_list_button"
-#: Message keys the channel renders itself (all in locales/*/LC_MESSAGES/channels.po).
-MESSAGE_KEYS = (NOT_READABLE_KEY, LIST_BUTTON_KEY)
 SETTINGS = {
     "access_token": ("WHATSAPP_ACCESS_TOKEN", None),
     "phone_number_id": ("WHATSAPP_PHONE_NUMBER_ID", None),
@@ -296,7 +294,8 @@ class WhatsAppOutput(OutputChannel):
                 {"type": "button", "body": {"text": tail or "…"}, "action": {"buttons": replies}},
             )
             return
-        label = _short(translate(LIST_BUTTON_KEY, kwargs.get("locale") or DEFAULT_LOCALE), LIST_BUTTON_MAX)
+        locale = kwargs.get("locale") or DEFAULT_LOCALE
+        label = _short(direct_text(LIST_BUTTON_KEY, locale, marks=False), LIST_BUTTON_MAX)
         for start in range(0, len(options), LIST_ROWS_MAX):
             rows = []
             for title, payload in options[start : start + LIST_ROWS_MAX]:
@@ -515,7 +514,7 @@ class WhatsAppInput(InputChannel):
             text = button_payload(await self.store.run(self.store.expand_payload, text))
         if text is None:
             locale = await conversation_locale(request.app, sender_id)
-            await output.send_text_message(sender_id, render_text(NOT_READABLE_KEY, locale))
+            await output.send_text_message(sender_id, direct_text(NOT_READABLE_KEY, locale))
             return
         await on_new_message(
             UserMessage(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.i18n.catalogs import translate
+from bot.i18n.render import direct_text
 
 #: OSM day abbreviations, Monday first.
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
@@ -29,11 +29,6 @@ _DAY_KEYS = {
     "Mo": "hours_day_mo", "Tu": "hours_day_tu", "We": "hours_day_we", "Th": "hours_day_th",
     "Fr": "hours_day_fr", "Sa": "hours_day_sa", "Su": "hours_day_su",
 }  # fmt: skip
-#: Message keys the rendering uses (listed in ``actions.centers.MESSAGE_KEYS``, domain ``messages``).
-MESSAGE_KEYS = (
-    *_DAY_KEYS.values(), "hours_every_day", "hours_closed", "hours_open_24h", "hours_unknown",
-    "hours_day_range", "hours_rule", "hours_list_separator", "hours_rule_separator",
-)  # fmt: skip
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 _LOOSE_TIME = re.compile(r"^\d{1,2}[:h.]\d{2}")
 EXAMPLE = "Mo-Fr 08:30-16:30; Sa 09:00-12:00"
@@ -159,28 +154,33 @@ def parse_opening_hours(text: str) -> OpeningHours:
     return OpeningHours(rules=tuple(rules))
 
 
+def _word(key: str, locale: str) -> str:
+    """A piece of the hours (keys declared in ``locales/keys.yml``); the reply adds the bidi marks."""
+    return direct_text(key, locale, marks=False)
+
+
 def _days_text(rule: Rule, locale: str) -> str:
     if len(rule.days) == 7:
-        return translate("hours_every_day", locale)
+        return _word("hours_every_day", locale)
     parts = []
     for first, last in rule.spans:
         if first == last:
-            parts.append(translate(_DAY_KEYS[DAYS[first]], locale))
+            parts.append(_word(_DAY_KEYS[DAYS[first]], locale))
         else:
             parts.append(
-                translate("hours_day_range", locale)
-                .replace("{first}", translate(_DAY_KEYS[DAYS[first]], locale))
-                .replace("{last}", translate(_DAY_KEYS[DAYS[last]], locale))
+                _word("hours_day_range", locale)
+                .replace("{first}", _word(_DAY_KEYS[DAYS[first]], locale))
+                .replace("{last}", _word(_DAY_KEYS[DAYS[last]], locale))
             )
-    return translate("hours_list_separator", locale).join(parts)
+    return _word("hours_list_separator", locale).join(parts)
 
 
 def _times_text(rule: Rule, locale: str) -> str:
     if rule.closed:
-        return translate("hours_closed", locale)
+        return _word("hours_closed", locale)
     if rule.intervals == (("00:00", "24:00"),):
-        return translate("hours_open_24h", locale)
-    return translate("hours_list_separator", locale).join(f"{start}–{end}" for start, end in rule.intervals)
+        return _word("hours_open_24h", locale)
+    return _word("hours_list_separator", locale).join(f"{start}–{end}" for start, end in rule.intervals)
 
 
 def format_opening_hours(hours: OpeningHours | str, locale: str) -> str:
@@ -188,12 +188,12 @@ def format_opening_hours(hours: OpeningHours | str, locale: str) -> str:
     if isinstance(hours, str):
         hours = parse_opening_hours(hours)
     if not hours.known:
-        return translate("hours_unknown", locale)
+        return _word("hours_unknown", locale)
     always = (Rule(((0, 6),), (("00:00", "24:00"),)),)  # said as "every day, 24 hours"
     rules = always if hours.always_open else hours.rules
-    template = translate("hours_rule", locale)
+    template = _word("hours_rule", locale)
     texts = [
         template.replace("{days}", _days_text(rule, locale)).replace("{times}", _times_text(rule, locale))
         for rule in rules
     ]
-    return translate("hours_rule_separator", locale).join(texts)
+    return _word("hours_rule_separator", locale).join(texts)

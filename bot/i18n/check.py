@@ -1,7 +1,7 @@
 """Content check: every message key is translated, with the same placeholders, in every locale.
 
-Keys come from ``domain.yml`` (response texts, button titles), from the actions (topic titles of
-the fallback) and from any catalogue. Problems are printed as ``file:line: message`` and the
+Keys come from one source, ``bot/i18n/keys.py`` (``domain.yml``, ``locales/keys.yml`` and the content
+files it names), and from any catalogue; the code that uses them is not imported. Problems are printed as ``file:line: message`` and the
 command exits 1 when there is any error (warnings alone exit 0).
 """
 
@@ -12,11 +12,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from bot.i18n.catalogs import DOMAIN, LOCALES, catalog_domains, po_path
+from bot.i18n.keys import used_keys
 from bot.settings import ROOT
 
 _PLACEHOLDER = re.compile(r"{([^{}\n]+)}")
@@ -35,47 +35,10 @@ class Problem:
         return f"{self.file}:{self.line}: {self.level}: {self.text}"
 
 
-def domain_keys(domain_file: Path) -> dict[str, int]:
-    """Message keys used by responses in the domain, with the line where each first appears."""
-    lines = domain_file.read_text(encoding="utf-8").splitlines()
-    data = yaml.safe_load("\n".join(lines)) or {}
-    keys: dict[str, int] = {}
-    for variations in (data.get("responses") or {}).values():
-        for variation in variations or []:
-            candidates = [variation.get("text")] + [b.get("title") for b in variation.get("buttons") or []]
-            for key in filter(None, candidates):
-                keys.setdefault(key, _line_of(lines, key))
-    return keys
-
-
-def action_keys() -> dict[str, int]:
-    """Keys rendered in code: every ``MESSAGE_KEYS`` of the ``actions`` and ``bot.channels`` packages."""
-    import importlib
-    import pkgutil
-
-    import actions
-    import bot.channels
-    from actions.fallback import SUGGESTIBLE
-
-    keys = {f"intent_{name}": 0 for name in SUGGESTIBLE}
-    for package in (actions, bot.channels):
-        for module_info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
-            keys.update(dict.fromkeys(getattr(module, "MESSAGE_KEYS", ()), 0))
-    return keys
-
-
-def _line_of(lines: list[str], key: str) -> int:
-    for number, line in enumerate(lines, start=1):
-        if re.search(rf"(text|title):\s*['\"]?{re.escape(key)}['\"]?\s*$", line):
-            return number
-    return 0
-
-
 def check_catalogs(root: Path = ROOT, locales: tuple[str, ...] = LOCALES) -> list[Problem]:
     """All translation problems of the project at ``root``."""
     problems: list[Problem] = []
-    required = {**action_keys(), **domain_keys(root / "domain.yml")}
+    required = used_keys(root)
     catalogs: dict[str, tuple[str, Catalog]] = {}
     owner: dict[str, str] = {}  # key -> domain that defines it (a key lives in one domain only)
     for locale in locales:
@@ -143,7 +106,7 @@ def check_catalogs(root: Path = ROOT, locales: tuple[str, ...] = LOCALES) -> lis
             rel, catalog = next(iter(catalogs.values()))
             line = catalog.get(key).lineno if catalog.get(key) else 0
             problems.append(
-                Problem(rel, line, "warning", f"'{key}' is not used by domain.yml or the actions")
+                Problem(rel, line, "warning", f"'{key}' is used by neither domain.yml nor locales/keys.yml")
             )
     return problems
 

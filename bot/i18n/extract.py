@@ -1,4 +1,4 @@
-"""Babel extractors: the message keys of ``domain.yml`` and of the Python modules' ``MESSAGE_KEYS``.
+"""Babel extractors: the message keys of ``domain.yml`` and of ``locales/keys.yml`` (``bot/i18n/keys.py``).
 
 Registered in ``babel.cfg`` and run by ``pybabel extract`` (``make i18n-extract``), so that
 ``pybabel update`` (``make i18n-update``) adds every new key as an empty entry for translators.
@@ -6,15 +6,13 @@ Registered in ``babel.cfg`` and run by ``pybabel extract`` (``make i18n-extract`
 Catalogues are split by domain (``messages``, ``handoff``, ``channels``…; a key lives in exactly
 one). The domain being extracted comes from the mapping option ``domain`` or the environment
 variable ``JISR_I18N_DOMAIN`` (set by the make target for each domain); without it every key is
-extracted. A key belongs to the domain whose catalogue already holds it; a new key to the
-``MESSAGE_DOMAIN`` of its module, else to ``messages``. Notes for translators already written in
+extracted. A key belongs to the domain whose catalogue already holds it; a new key to ``messages``
+(move its entry to another domain's catalogues by hand if it belongs there). Notes for translators already written in
 the catalogues are carried into the template so that an update keeps them.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib
 import re
 from functools import cache
 from pathlib import Path
@@ -24,7 +22,8 @@ import yaml
 from babel.messages.pofile import read_po
 
 from bot.i18n.catalogs import DOMAIN, LOCALES, LOCALES_DIR, catalog_domains, po_path
-from bot.settings import ROOT, get_settings
+from bot.i18n.keys import KEYS_FILE, content_keys, declared_keys_of_text
+from bot.settings import get_settings
 
 #: Locale whose translator notes go into the template first (the notes are written in English/French).
 NOTE_LOCALES = ("fr", *LOCALES)
@@ -87,42 +86,24 @@ def extract_domain_yml(
                                      DOMAIN, options)  # fmt: skip
 
 
-def extract_message_keys(
+def extract_declared_keys(
     fileobj: IO[bytes], keywords, comment_tags, options: dict[str, Any]
 ) -> Iterator[Extracted]:
-    """Keys a Python module renders itself: its ``MESSAGE_KEYS`` (and the fallback's topic titles).
+    """Keys of ``locales/keys.yml`` (used by the actions and channels), then those of the content it names.
 
-    The module is imported, because ``MESSAGE_KEYS`` may be computed (``*(f"center_type_{t}" …)``);
-    only modules whose source assigns ``MESSAGE_KEYS`` at top level are imported.
+    The same source as ``make i18n-check`` (``bot/i18n/keys.py``); no code is imported.
     """
-    source = fileobj.read().decode("utf-8")
-    tree = ast.parse(source)
-    assigned = {
-        target.id
-        for node in tree.body
-        if isinstance(node, (ast.Assign, ast.AnnAssign))
-        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-        if isinstance(target, ast.Name)
-    }
-    if "MESSAGE_KEYS" not in assigned:
-        return
-    module = importlib.import_module(_module_name(Path(getattr(fileobj, "name", ""))))
-    keys = list(getattr(module, "MESSAGE_KEYS", ()))
-    if "SUGGESTIBLE" in assigned:  # the fallback shows topic buttons titled intent_<name>
-        keys += [f"intent_{name}" for name in getattr(module, "SUGGESTIBLE", ())]
-    default_domain = getattr(module, "MESSAGE_DOMAIN", DOMAIN)
-    lines = source.splitlines()
-    fallback_line = _line_of(lines, r"^MESSAGE_KEYS\b")
-    for key in dict.fromkeys(keys):
-        line = _line_of(lines, rf"['\"]{re.escape(key)}['\"]") or fallback_line
-        yield from _emit(key, line, default_domain, options)
-
-
-def _module_name(path: Path) -> str:
-    """``/…/actions/centers.py`` → ``actions.centers`` (relative to the project root)."""
-    relative = path.resolve().relative_to(ROOT).with_suffix("")
-    parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
-    return ".".join(parts)
+    lines = fileobj.read().decode("utf-8").splitlines()
+    keys_file = Path(getattr(fileobj, "name", "") or KEYS_FILE)
+    seen: set[str] = set()
+    for key, line in declared_keys_of_text(lines).items():
+        seen.add(key)
+        yield from _emit(key, line, DOMAIN, options)
+    root = Path(options.get("root") or keys_file.resolve().parents[1])
+    for key in content_keys(root, keys_file):
+        if key not in seen:
+            seen.add(key)
+            yield from _emit(key, 0, DOMAIN, options)
 
 
 def _line_of(lines: list[str], pattern: str) -> int:

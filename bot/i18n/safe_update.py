@@ -73,7 +73,7 @@ def accept(copy_dir: Path, locales_dir: Path, allow_obsolete: bool = False) -> i
         if change.obsolete and not allow_obsolete:
             problems.append(
                 f"would switch off keys no code declares: {', '.join(change.obsolete)} "
-                "(add them to domain.yml or a MESSAGE_KEYS, or rerun with ALLOW_OBSOLETE=1)"
+                "(add them to domain.yml or locales/keys.yml, or rerun with ALLOW_OBSOLETE=1)"
             )
         if problems:
             refused += 1

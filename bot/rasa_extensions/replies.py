@@ -2,7 +2,8 @@
 
 They are rendered in the Rasa process itself (not through domain responses or the action server),
 because they must work precisely when the action server or the database is unavailable. Texts are
-in the ``ops`` catalogue domain (``locales/*/LC_MESSAGES/ops.po``).
+in the ``ops`` catalogue domain (``locales/*/LC_MESSAGES/ops.po``), their keys declared in
+``locales/keys.yml``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ HANDOFF_OFFER = "utter_ops_handoff_offer"
 RETRY_LATER = "utter_ops_retry_later"
 #: The existing "talk to a person" button (messages catalogue) starts the usual handoff flow.
 HANDOFF_BUTTON = {"title": "btn_talk_human", "payload": "/talk_to_human"}
-MESSAGE_KEYS = (TEMPORARY_PROBLEM, HANDOFF_OFFER, RETRY_LATER)
 
 
 def _slots_with_detected_language(slots: Mapping[str, Any], parse_data: Mapping[str, Any] | None) -> dict:
