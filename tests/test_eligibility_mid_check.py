@@ -68,7 +68,7 @@ def test_elderly_answers_in_free_text_stay_in_the_check(
 
 # The disability card check: the disability and the social registry said in words, not yes or no.
 CARD_ROWS = [
-    ("السلام عليكم", "ولدي عندو إعاقة ذهنية", "إيه مسجلين ف السجل الاجتماعي", "ary"),
+    ("السلام عليكم", "ولدي عندو إعاقة ذهنية", "آه، مسجلين فالسجل الاجتماعي ديالنا", "ary"),
     ("salam", "weldi 3ndo i3a9a dhihniya", "iyeh msajlin f rsu", "ary_Latn"),
     ("مرحبا، أريد أن أستفسر من فضلكم", "ابني لديه إعاقة ذهنية", "نعم نحن مسجلون في السجل الاجتماعي", "ar"),
     ("bonjour", "mon fils a un handicap mental", "oui on est inscrits au RSU", "fr"),
