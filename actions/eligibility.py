@@ -284,29 +284,17 @@ class ValidateEligibilityForm(FormValidationAction):
                 "eligibility_answer": None,
                 "eligibility_answers": forget_taken(tracker, programme, answers),
             }
-        reply = interpret(programme, question, answers, intent, entities, text, option_labels(question))
+        reply = read_reply(programme, question, answers, intent, entities, text)
         if reply.kind == "stop":
             return {"eligibility_answer": None, "eligibility_stopped": True}
         if reply.kind == "invalid":
             dispatcher.utter_message(response=reply.error, **reply.values)
             return {"eligibility_answer": None}
-        answers[reply.slot] = reply.value
-        if reply.kind == "correction":
-            _say_corrected(dispatcher, programme.question(reply.slot), reply.value)
-        extra = _more_facts(programme, answers, text)
-        taken = list(_stored(tracker).get("taken") or [])
-        if extra:  # "77 ans, et elle vit seule": what the reply says beyond the question is not asked
-            answers.update(extra)
-            taken += list(extra)
-            say_facts_taken(dispatcher, programme, extra)
-        return {
-            "eligibility_answer": None,
-            "eligibility_answers": _pack(programme.id, answers, tracker, taken=taken),
-        }
+        return file_reply(dispatcher, tracker, programme, answers, reply, text)
 
 
-def _more_facts(programme: Programme, answers: Mapping[str, Any], text: str) -> dict[str, Any]:
-    """Answers a typed reply gives to questions not answered yet (the replied question aside)."""
+def facts_answers(programme: Programme, text: str) -> dict[str, Any]:
+    """The answers the facts of one typed message give to ``programme``'s questions."""
     if not text or text.startswith("/"):
         return {}
     try:
@@ -314,8 +302,113 @@ def _more_facts(programme: Programme, answers: Mapping[str, Any], text: str) -> 
     except FactPatternsError as error:
         logger.error("Fact patterns not loaded: %s", error)
         return {}
-    read = prefill_answers(programme, facts)
-    return {slot: value for slot, value in read.items() if slot not in answers}
+    return prefill_answers(programme, facts)
+
+
+def read_reply(
+    programme: Programme,
+    question: Question,
+    answers: Mapping[str, Any],
+    intent: str | None,
+    entities: List[dict],
+    text: str,
+) -> Reply:
+    """What a reply means for ``question``: a yes, a no, a number or a choice, else the facts its
+    words state ("she lives alone" answers "does her family support her?" with no), whatever the
+    intent the classifier gave it.
+
+    A yes, a no or "I don't know" decides first; otherwise the fact of the question comes before a number read from
+    the sentence, since "حتى واحد ما كيتهلا فيها" (nobody looks after her) holds the word "one" and
+    would otherwise correct an earlier age."""
+    reply = interpret(programme, question, answers, intent, entities, text, option_labels(question))
+    if reply.kind == "stop" or (intent in DECIDING_INTENTS and reply.kind != "invalid"):
+        return reply
+    value = facts_answers(programme, text).get(question.slot)
+    return reply if value is None else Reply("answer", question.slot, value)
+
+
+def file_reply(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    programme: Programme,
+    answers: Dict[str, Any],
+    reply: Reply,
+    text: str,
+) -> Dict[str, Any]:
+    """Files an answer or a correction, with what the reply says beyond the question."""
+    if reply.kind in ("answer", "correction"):
+        answers[reply.slot] = reply.value
+    if reply.kind == "correction":
+        _say_corrected(dispatcher, programme.question(reply.slot), reply.value)
+    extra = _more_facts(programme, answers, text)
+    taken = list(_stored(tracker).get("taken") or [])
+    if extra:  # "77 ans, et elle vit seule": what the reply says beyond the question is not asked
+        answers.update(extra)
+        taken += list(extra)
+        say_facts_taken(dispatcher, programme, extra)
+    return {
+        "eligibility_answer": None,
+        "eligibility_answers": _pack(programme.id, answers, tracker, taken=taken),
+    }
+
+
+def _more_facts(programme: Programme, answers: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """Answers a typed reply gives to questions not answered yet (the replied question aside)."""
+    return {slot: value for slot, value in facts_answers(programme, text).items() if slot not in answers}
+
+
+#: Intents whose reading (yes, no, "I don't know") answers before the facts of the words.
+DECIDING_INTENTS = frozenset({"affirm", "deny", "dont_know"})
+#: Topic intents a reply in the middle of a check can be classified as ("she lives alone" reads like
+#: elderly care, "no pension" like social aid): each with the information it gives when it is no answer.
+TOPIC_RESPONSES = {
+    intent: f"utter_{intent}"
+    for intent in (
+        "disability_card", "disability_schooling", "disability_employment", "elderly_care", "social_aid",
+        "homeless_support", "women_empowerment",
+    )
+}  # fmt: skip
+#: A reply longer than this, or with a question mark, asks about the topic rather than answering.
+MAX_ANSWER_WORDS = 14
+_QUESTION_MARKS = ("?", "؟")
+
+
+def reads_as_answer(text: str) -> bool:
+    """A short typed statement: the shape of a reply to the question, not of a new request."""
+    return (
+        bool(text)
+        and not text.startswith("/")
+        and not any(mark in text for mark in _QUESTION_MARKS)
+        and len(text.split()) <= MAX_ANSWER_WORDS
+    )
+
+
+class ActionEligibilityTopic(Action):
+    """A topic intent in the middle of a check: taken as the answer when the reply reads as one (a
+    number, a yes or no, a fact of the programme), else the topic's information; the form then asks
+    the next question.
+
+    Why: free-text answers ("she lives alone", "3ndo lkarta", "no pension") resemble the topic
+    questions the classifier was trained on, and must not derail the check."""
+
+    def name(self) -> str:
+        return "action_eligibility_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        intent, entities, text = _latest(tracker)
+        programme, answers = _current(tracker)
+        question = next_question(programme, answers) if programme else None
+        if programme is not None and question is not None and reads_as_answer(text):
+            reply = read_reply(programme, question, answers, intent, entities, text)
+            if reply.kind in ("answer", "correction") or _more_facts(programme, answers, text):
+                slots = file_reply(dispatcher, tracker, programme, answers, reply, text)
+                return [SlotSet(name, value) for name, value in slots.items()]
+        response = TOPIC_RESPONSES.get(intent or "")
+        if response:
+            dispatcher.utter_message(response=response)
+        return []
 
 
 def _say_corrected(dispatcher: CollectingDispatcher, question: Question, value: Any) -> None:
