@@ -2,7 +2,7 @@
 
 A Telegram erase confirmed in the chat goes through the channel's own hook (bot/channels/telegram.py),
 which first deletes the messages on the phone. Registered by :func:`register` in the processes that
-erase or purge (:mod:`bot.stores.copies`).
+erase or purge (:mod:`bot.every_copy`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How the handoff store forgets a conversation: on an erase, with a purge, and when idle.
 
-Registered by :func:`register` in the processes that erase or purge (:mod:`bot.stores.copies`).
+Registered by :func:`register` in the processes that erase or purge (:mod:`bot.every_copy`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The retention job (``make purge``, the ``retention`` cron job): ``python -m bot.ops.purge``.
 
 Deletes the conversations past their retention period (bot/privacy/retention.py) and every copy
-other stores hold of them; the stores are registered first (:mod:`bot.stores.copies`), the
+other stores hold of them; the stores are registered first (:mod:`bot.every_copy`), the
 retention rules themselves know none of them.
 """
 
@@ -27,7 +27,7 @@ from bot.privacy.retention import (
     purge_idle_copies,
 )
 from bot.settings import get_settings
-from bot.stores.copies import register_every_store
+from bot.every_copy import register_every_store
 
 
 def main(argv: Iterable[str] | None = None) -> None:

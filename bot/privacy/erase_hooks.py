@@ -3,7 +3,7 @@
 The tracker store erases the stored events; other stores keep more (handoffs with their
 transcripts, review items, channel bookkeeping; Telegram: the chat's messages on the citizen's
 phone). Each package registers its own hooks here, and the process that erases or purges
-registers every package first (:mod:`bot.stores.copies`): privacy never imports the stores it
+registers every package first (:mod:`bot.every_copy`): privacy never imports the stores it
 empties. The tracker store calls :func:`run_erase_hooks` after an erase.
 A hook gets ``(sender_id, channel)`` and may be a coroutine function: it then runs as a task on
 the running event loop (the store erases from inside Rasa's ``save``), so a slow messaging API

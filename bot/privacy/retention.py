@@ -216,7 +216,7 @@ def _registered_holders() -> dict[str, CopyHolder]:
     holders = copy_holders()
     if not holders:
         raise RuntimeError(
-            "No store is registered for retention: call bot.stores.copies.register_every_store()"
+            "No store is registered for retention: call bot.every_copy.register_every_store()"
         )
     return holders
 
@@ -225,7 +225,7 @@ def erase_copies(sender_ids: Iterable[str], handoff_url: str | None = None) -> d
     """Deletes what the registered stores hold of the given conversations; rows deleted per store.
 
     The stores are those registered with :func:`bot.privacy.erase_hooks.register_copy_holder`
-    (handoffs, review items, channel bookkeeping: :mod:`bot.stores.copies`).
+    (handoffs, review items, channel bookkeeping: :mod:`bot.every_copy`).
     """
     sender_ids = list(sender_ids)
     return {

@@ -51,7 +51,7 @@ from bot.privacy.event_broker import erase_event
 from bot.privacy.private_files import private_file
 from bot.privacy.redaction import redact
 from bot.rasa_extensions.rasa_version import require_supported_rasa
-from bot.stores.copies import register_every_store
+from bot.every_copy import register_every_store
 from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """How the review queue forgets a conversation: on an erase, with a purge, and when expired.
 
-Registered by :func:`register` in the processes that erase or purge (:mod:`bot.stores.copies`).
+Registered by :func:`register` in the processes that erase or purge (:mod:`bot.every_copy`).
 """
 
 from __future__ import annotations
