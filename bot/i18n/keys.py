@@ -78,6 +78,8 @@ def _field_values(node: Any, fields: frozenset[str]) -> Iterator[str]:
         for name, value in node.items():
             if name in fields and isinstance(value, str):
                 yield value
+            elif name in fields and isinstance(value, dict):  # one key per answer: said: {"yes": key}
+                yield from (key for key in value.values() if isinstance(key, str))
             else:
                 yield from _field_values(value, fields)
     elif isinstance(node, list):
