@@ -116,7 +116,9 @@ FACT_SEPARATOR = parts.by_locale({"ary": "، ", "ar": "، ", "ary_Latn": ", ", "
 
 def facts_taken(programme: Programme, taken: Mapping[str, Any]) -> dict:
     """What the check took from the messages (the ``facts`` of ``elig_facts_taken``)."""
-    items = [stated(question, taken[question.slot]) for question in programme.questions if question.slot in taken]
+    items = [
+        stated(question, taken[question.slot]) for question in programme.questions if question.slot in taken
+    ]
     return parts.joined(items, FACT_SEPARATOR)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.every_copy import register_every_store
 from bot.privacy import erase_hooks
 from bot.privacy.retention import RetentionPolicy, erase_copies, purge_idle_copies
-from bot.every_copy import register_every_store
 
 
 def test_every_store_holding_copies_is_registered_with_its_erase_hook():

@@ -12,6 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import Iterable
 
+from bot.every_copy import register_every_store
 from bot.privacy.erase_hooks import copy_holders
 from bot.privacy.erase_settings import is_production, require_erase_settings
 from bot.privacy.retention import (
@@ -27,7 +28,6 @@ from bot.privacy.retention import (
     purge_idle_copies,
 )
 from bot.settings import get_settings
-from bot.every_copy import register_every_store
 
 
 def main(argv: Iterable[str] | None = None) -> None:

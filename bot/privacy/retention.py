@@ -215,9 +215,7 @@ def _registered_holders() -> dict[str, CopyHolder]:
     """The registered stores; none registered is a wiring mistake that would leave copies behind."""
     holders = copy_holders()
     if not holders:
-        raise RuntimeError(
-            "No store is registered for retention: call bot.every_copy.register_every_store()"
-        )
+        raise RuntimeError("No store is registered for retention: call bot.every_copy.register_every_store()")
     return holders
 
 

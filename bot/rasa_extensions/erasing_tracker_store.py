@@ -44,6 +44,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.channels.incoming import metadata_too_large
+from bot.every_copy import register_every_store
 from bot.privacy.erase_hooks import run_erase_hooks
 from bot.privacy.erase_settings import require_erase_settings
 from bot.privacy.erasure_audit import erasure_audit
@@ -51,7 +52,6 @@ from bot.privacy.event_broker import erase_event
 from bot.privacy.private_files import private_file
 from bot.privacy.redaction import redact
 from bot.rasa_extensions.rasa_version import require_supported_rasa
-from bot.every_copy import register_every_store
 from bot.text.normalization import MAX_MESSAGE_CHARS, clean_message
 
 logger = logging.getLogger(__name__)
