@@ -22,7 +22,7 @@ KEY_USERS = [
     *sorted((ROOT / "actions").glob("*.py")),
     *sorted((ROOT / "bot" / "channels").glob("*.py")),
     ROOT / "bot" / "geo" / "opening_hours.py",
-    ROOT / "bot" / "ops" / "replies.py",
+    ROOT / "bot" / "rasa_extensions" / "replies.py",
 ]
 
 

@@ -85,6 +85,7 @@ def test_the_launcher_does_not_start_rasa_under_another_version() -> None:
 # --- every replacement in effect after install() --------------------------------------------------
 
 INSPECT_INSTALL = """
+import json
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
