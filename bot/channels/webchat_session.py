@@ -15,17 +15,15 @@ becomes a payload.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.channels.conversation_ids import WEBCHAT, conversation_id
+from bot.privacy.private_files import secret_file
 from bot.settings import get_settings
 
 SECRET_ENV = "WEBCHAT_SECRET"
@@ -52,30 +50,10 @@ def load_secret(environ: dict[str, str] | None = None) -> bytes:
             raise ValueError(f"{SECRET_ENV} must be at least {MIN_SECRET_BYTES} bytes long")
         return configured.encode()
     path = settings.webchat_secret_file
-    if not path.exists():
-        _create_secret_file(path)
-    secret = path.read_bytes().strip()
+    secret = secret_file(path, lambda: secrets.token_urlsafe(48).encode())
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError(f"{path} holds a secret shorter than {MIN_SECRET_BYTES} bytes")
     return secret
-
-
-def _create_secret_file(path: Path) -> None:
-    """Writes a new random secret to ``path`` (0600) unless another process got there first.
-
-    The secret is written to a private temporary file and then hard-linked into place, which fails
-    when the file exists: instances starting at the same moment all end up reading one complete secret.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(secrets.token_urlsafe(48).encode())
-        with contextlib.suppress(FileExistsError):  # another instance created it first
-            os.link(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def lifetime_seconds(environ: dict[str, str] | None = None) -> float:

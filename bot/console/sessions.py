@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bot.privacy.private_files import secret_file as owner_only_secret
 from bot.settings import get_settings
 
 COOKIE_NAME = "jisr_console"
@@ -31,15 +31,7 @@ def load_key(secret_file: Path) -> bytes:
     configured = get_settings().console_secret
     if configured:
         return configured.encode()
-    if not secret_file.exists():
-        secret_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            return secret_file.read_bytes().strip()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(Fernet.generate_key())
-    return secret_file.read_bytes().strip()
+    return owner_only_secret(secret_file, Fernet.generate_key)
 
 
 @dataclass

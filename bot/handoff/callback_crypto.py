@@ -7,11 +7,11 @@ the number is still never stored in clear.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bot.privacy.private_files import secret_file
 from bot.settings import ROOT, get_settings
 
 KEY_FILE = ROOT / "var" / "callback.key"
@@ -19,14 +19,7 @@ KEY_FILE = ROOT / "var" / "callback.key"
 
 def _fernet(key_file: Path = KEY_FILE) -> Fernet:
     key = get_settings().callback_key
-    if not key:
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(Fernet.generate_key())
-        key = key_file.read_text().strip()
-    return Fernet(key.encode() if isinstance(key, str) else key)
+    return Fernet(key.encode() if key else secret_file(key_file, Fernet.generate_key))
 
 
 def encrypt_phone(phone: str, key_file: Path = KEY_FILE) -> bytes:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from bot.privacy.private_files import secret_file
 from bot.settings import ROOT, get_settings
 
 
@@ -23,16 +23,7 @@ from bot.settings import ROOT, get_settings
 def _salt(env_value: str | None, salt_file: str) -> bytes:
     if env_value:
         return env_value.encode()
-    path = Path(salt_file)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
-            return path.read_bytes().strip()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_hex(32).encode())
-    return path.read_bytes().strip()
+    return secret_file(Path(salt_file), lambda: secrets.token_hex(32).encode())
 
 
 def conversation_hash(sender_id: str) -> str:

@@ -9,9 +9,12 @@ are created 0700 but never changed when they exist (``/tmp`` must stay as it is)
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import stat
 from pathlib import Path
+from typing import Callable
 
 import sqlalchemy as sa
 
@@ -33,6 +36,27 @@ def private_file(path: Path) -> Path:
         if companion.exists() and stat.S_IMODE(companion.stat().st_mode) != FILE_MODE:
             companion.chmod(FILE_MODE)
     return path
+
+
+def secret_file(path: Path, make_secret: Callable[[], bytes]) -> bytes:
+    """The secret kept in ``path``; when the file is missing it is created owner-only with ``make_secret()``.
+
+    Why this way: the processes of one installation start together and must share one secret. The new
+    secret is written to a private temporary file and hard-linked into place, which fails when the file
+    exists, so no process reads a half-written secret and all of them end up with the same one.
+    """
+    if not path.exists():
+        path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(make_secret())
+            with contextlib.suppress(FileExistsError):  # another process created it first
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    return path.read_bytes().strip()
 
 
 def prepare_sqlite_url(url: str | sa.engine.URL) -> None:

@@ -54,3 +54,15 @@ def test_a_database_left_readable_is_tightened_at_start(tmp_path: Path, default_
     database.chmod(0o644)  # as an older version left it
     HandoffStore(f"sqlite:///{database}")
     assert mode(database) == 0o600
+
+
+def test_a_secret_file_is_owner_only_and_created_once(tmp_path):
+    from bot.privacy.private_files import secret_file
+
+    path = tmp_path / "keys" / "console.key"
+    first = secret_file(path, lambda: b"first-secret")
+    assert first == b"first-secret"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert secret_file(path, lambda: b"another") == b"first-secret"  # kept, never replaced
+    assert [p.name for p in path.parent.iterdir()] == ["console.key"]  # no temporary file left
