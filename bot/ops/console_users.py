@@ -57,34 +57,30 @@ def set_password(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    store = HandoffStore(args.db)
-    with store.sessions.begin() as session:
-        result = session.execute(
-            sa.update(StaffUser).where(StaffUser.username == args.username)
-            .values(password_hash=hash_password(password), active=True,
-                    session_epoch=StaffUser.session_epoch + 1)  # every open session ends
-        )  # fmt: skip
-    if result.rowcount != 1:
-        print(f"error: no user '{args.username}'", file=sys.stderr)
-        return 1
-    store.audit(None, "password_set", None, f"{args.username} by CLI")
-    print(f"password of '{args.username}' changed")
-    return 0
+    values = {"password_hash": hash_password(password), "active": True}
+    return _update_user(args, values, "password_set", f"password of '{args.username}' changed")
 
 
 def deactivate(args: argparse.Namespace) -> int:
+    return _update_user(
+        args, {"active": False}, "user_deactivated", f"'{args.username}' can no longer log in"
+    )
+
+
+def _update_user(args: argparse.Namespace, values: dict, event: str, done: str) -> int:
+    """Changes one user, ends every open session of theirs (epoch + 1) and audits it."""
     store = HandoffStore(args.db)
     with store.sessions.begin() as session:
         result = session.execute(
             sa.update(StaffUser)
             .where(StaffUser.username == args.username)
-            .values(active=False, session_epoch=StaffUser.session_epoch + 1)
+            .values(**values, session_epoch=StaffUser.session_epoch + 1)
         )
     if result.rowcount != 1:
         print(f"error: no user '{args.username}'", file=sys.stderr)
         return 1
-    store.audit(None, "user_deactivated", None, f"{args.username} by CLI")
-    print(f"'{args.username}' can no longer log in")
+    store.audit(None, event, None, f"{args.username} by CLI")
+    print(done)
     return 0
 
 
